@@ -1,0 +1,1 @@
+"""Neutral core types shared by handlers and channel adapters (standard library only)."""
