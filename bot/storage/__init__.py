@@ -1,0 +1,1 @@
+"""Persistence: models, repositories and migrations. No other package builds queries."""
