@@ -1,0 +1,265 @@
+"""Composition root: the only module that wires concrete classes together."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from starlette.routing import BaseRoute
+
+from bot.channels.console import ConsoleChannel
+from bot.config import Config
+from bot.core.channel import Channel, ChannelRegistry, InboundHandler
+from bot.core.clock import Clock, SystemClock
+from bot.core.commands import CommandRegistry
+from bot.core.messages import InboundMessage
+from bot.forum.smf import SmfFeedSource
+from bot.forum.source import ForumSource
+from bot.outbox.ratelimit import RateLimiter, RatePolicy
+from bot.outbox.worker import OutboxWorker
+from bot.status import ServiceStatus
+from bot.storage.db import Database
+from bot.storage.leader import LeaderLock, leader_lock_for
+from bot.storage.repositories.destinations import DestinationRepo, DestinationSpec
+from bot.storage.repositories.dialogs import DialogRepo
+from bot.storage.repositories.inbound import InboundDedupRepo
+from bot.storage.repositories.outbox import OutboxRepo
+from bot.storage.repositories.recipients import RecipientStateRepo
+from bot.storage.repositories.state import StateRepo
+from bot.storage.repositories.subscribers import SubscriberRepo
+from bot.storage.repositories.topics import TopicRepo
+from handlers import register_commands
+from handlers.context import AdminPolicy, HandlerContext
+from handlers.dispatch import Dispatcher
+from handlers.relay import RelaySettings, relay_new_topics
+
+logger = logging.getLogger(__name__)
+
+ChannelFactory = Callable[[Config, InboundHandler, "ConsoleOutput"], Channel | None]
+
+
+@dataclass(slots=True)
+class ConsoleOutput:
+    """Where console channels print: a shared stream, or a file from ``[console] output``."""
+
+    stream: TextIO | None = None
+    path: str = ""
+
+    def opener(self) -> Callable[[], TextIO] | None:
+        """Return a function that opens the output file, or None for standard output."""
+        if self.stream is not None or not self.path:
+            return None
+        path = Path(self.path)
+        return lambda: _open_append(path)
+
+
+def _open_append(path: Path) -> TextIO:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.open("a", encoding="utf-8", buffering=1)
+
+
+def _console(name: str, style: str) -> ChannelFactory:
+    def build(config: Config, on_message: InboundHandler, out: ConsoleOutput) -> Channel:
+        return ConsoleChannel(
+            name, on_message=on_message, style=style, stream=out.stream, open_output=out.opener()
+        )
+
+    return build
+
+
+def _telegram(config: Config, on_message: InboundHandler, out: ConsoleOutput) -> Channel | None:
+    mode = config.telegram.mode
+    if mode == "off":
+        return None
+    if mode == "console":
+        return _console("telegram", "telegram")(config, on_message, out)
+    from bot.channels.telegram import TelegramChannel
+
+    assert config.telegram.token is not None  # the config check requires it in live mode
+    secret = config.telegram.webhook_secret
+    return TelegramChannel(
+        config.telegram.token.get_secret_value(),
+        on_message,
+        base_url=config.telegram.base_url,
+        base_file_url=config.telegram.base_file_url,
+        webhook_url=config.telegram.webhook_url,
+        webhook_secret=secret.get_secret_value() if secret else None,
+    )
+
+
+def _whatsapp(config: Config, on_message: InboundHandler, out: ConsoleOutput) -> Channel | None:
+    mode = config.whatsapp.mode
+    if mode == "off":
+        return None
+    if mode == "console":
+        return _console("whatsapp", "whatsapp")(config, on_message, out)
+    from bot.channels.whatsapp import WhatsAppChannel, WhatsAppTemplate
+
+    sid, token = config.twilio.account_sid, config.twilio.auth_token
+    assert sid is not None and token is not None  # the config check requires them in live mode
+    return WhatsAppChannel(
+        sid.get_secret_value(),
+        token.get_secret_value(),
+        config.whatsapp.from_number,
+        on_message,
+        api_base_url=config.twilio.api_base_url,
+        status_callback_url=f"{config.web.public_url}/webhooks/twilio/status",
+        templates={
+            kind: WhatsAppTemplate(t.content_sid, tuple(t.variables))
+            for kind, t in config.whatsapp.templates.items()
+        },
+    )
+
+
+# Adding a platform: one adapter module and one line here.
+CHANNEL_FACTORIES: Mapping[str, ChannelFactory] = {
+    "console": _console("console", "telegram"),
+    "telegram": _telegram,
+    "whatsapp": _whatsapp,
+}
+
+
+def rate_policies(config: Config) -> dict[str, RatePolicy]:
+    """Return each channel's rate policy from the configuration."""
+    tg = config.telegram.rate
+    wa = config.whatsapp.rate
+    telegram = RatePolicy(
+        global_per_second=tg.global_per_second,
+        global_burst=tg.global_burst,
+        per_chat_per_second=tg.per_chat_per_second,
+        per_chat_burst=tg.per_chat_burst,
+        per_group_per_minute=tg.per_group_per_minute,
+        per_group_burst=tg.per_group_burst,
+    )
+    whatsapp = RatePolicy(
+        global_per_second=wa.per_second,
+        global_burst=wa.burst,
+        per_chat_per_second=None,
+        per_chat_burst=1,
+        per_group_per_minute=None,
+        per_group_burst=1,
+    )
+    # The console stands in for the platforms, so it keeps their pace.
+    return {"telegram": telegram, "whatsapp": whatsapp, "console": telegram}
+
+
+@dataclass(slots=True)
+class Service:
+    """Every long-lived part of one Minbar process, wired and not yet started."""
+
+    config: Config
+    db: Database
+    clock: Clock
+    channels: ChannelRegistry
+    ctx: HandlerContext
+    dispatcher: Dispatcher
+    worker: OutboxWorker
+    source: ForumSource
+    leader: LeaderLock
+    status: ServiceStatus
+    relay_settings: RelaySettings
+    destination_specs: list[DestinationSpec] = field(default_factory=list)
+
+    async def poll_forum(self) -> None:
+        """Poll the forum once and relay what is new (the scheduler's job)."""
+        report = await relay_new_topics(self.source, self.ctx, self.relay_settings)
+        if report.relayed or report.skipped_backfill:
+            logger.info(
+                "Forum poll: %d topics, relayed %s, marked seen without relaying %s",
+                report.fetched, report.relayed, report.skipped_backfill,
+            )
+
+    def web_routes(self) -> list[BaseRoute]:
+        """Return the webhook routes of the live channels."""
+        return []
+
+    async def dispatch(self, message: InboundMessage) -> None:
+        """Hand an inbound message to the dispatcher."""
+        await self.dispatcher.handle(message)
+
+
+def build_service(
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    console_stream: TextIO | None = None,
+    channel_overrides: Mapping[str, Channel] | None = None,
+    source: ForumSource | None = None,
+) -> Service:
+    """Wire every part of the service from the configuration."""
+    clock = clock or SystemClock()
+    db = Database(config.database.url, echo=config.database.echo)
+    repos = dict(
+        outbox=OutboxRepo(db, clock),
+        subscribers=SubscriberRepo(db, clock),
+        destinations=DestinationRepo(db, clock),
+        topics=TopicRepo(db, clock),
+        dialogs=DialogRepo(db, clock),
+        inbound=InboundDedupRepo(db, clock),
+        state=StateRepo(db, clock),
+    )
+    commands: CommandRegistry[HandlerContext] = CommandRegistry()
+    register_commands(commands)
+    channels = ChannelRegistry()
+    status = ServiceStatus(db=db, channels=channels, clock=clock, outbox=repos["outbox"],
+                           state=repos["state"], destinations=repos["destinations"])
+    ctx = HandlerContext(
+        **repos,  # type: ignore[arg-type]
+        clock=clock,
+        tz=config.service.tz,
+        admins=AdminPolicy({
+            "telegram": frozenset(str(a) for a in config.admins.telegram),
+            "whatsapp": frozenset(config.admins.whatsapp),
+            "console": frozenset({"console-admin"}),
+        }),
+        commands=commands,
+        status=status,
+        bot_name=config.service.name,
+    )
+    dispatcher = Dispatcher(ctx)
+    out = ConsoleOutput(stream=console_stream, path=config.console.output)
+    overrides = dict(channel_overrides or {})
+    for name, factory in CHANNEL_FACTORIES.items():
+        channel = overrides.pop(name, None) or factory(config, dispatcher.handle, out)
+        if channel is not None:
+            channels.add(channel)
+    for channel in overrides.values():
+        channels.add(channel)
+    limiters = {name: RateLimiter(policy) for name, policy in rate_policies(config).items()}
+    worker = OutboxWorker(
+        repos["outbox"],  # type: ignore[arg-type]
+        RecipientStateRepo(db, clock),
+        channels,
+        limiters,
+        worker_id=f"{socket.gethostname()}:{os.getpid()}",
+        clock=clock,
+        batch_size=config.outbox.batch_size,
+        concurrency=config.outbox.workers,
+        poll_interval=config.outbox.poll_interval,
+        lease_seconds=config.outbox.lease_seconds,
+        max_attempts=config.outbox.max_attempts,
+        backoff_base=config.outbox.backoff_base,
+        backoff_max=config.outbox.backoff_max,
+    )
+    forum = source or SmfFeedSource(
+        config.forum.feed_url, timeout=config.forum.timeout, user_agent=config.forum.user_agent
+    )
+    specs = [
+        DestinationSpec(
+            channel=d.channel, chat_id=d.chat_id, chat_kind=d.kind, thread_id=d.thread_id,
+            name=d.name, boards=tuple(d.boards),
+        )
+        for d in config.relay.destinations
+    ]
+    return Service(
+        config=config, db=db, clock=clock, channels=channels, ctx=ctx, dispatcher=dispatcher,
+        worker=worker, source=forum, leader=leader_lock_for(db, config.cluster.leader_lock_id),
+        status=status,
+        relay_settings=RelaySettings(limit=config.forum.limit, backfill=config.forum.backfill),
+        destination_specs=specs,
+    )

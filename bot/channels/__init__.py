@@ -1,0 +1,1 @@
+"""Channel adapters. Adding a platform = one module here + one line in ``bot.app``'s registry."""

@@ -1,0 +1,207 @@
+"""Run one Minbar process: start the parts in order, lead if elected, stop cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Generator
+
+import uvicorn
+
+from bot.app import Service
+from bot.core.channel import SupportsCommandMenu
+from bot.core.errors import BotError
+from bot.storage.migrate import upgrade_database
+from bot.web import create_web_app
+from scheduler.setup import build_scheduler, schedule_forum_poll
+
+logger = logging.getLogger(__name__)
+
+
+class StartupError(BotError):
+    """The service cannot start; the message says why and what to do."""
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the runtime owns shutdown."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class Runtime:
+    """Owns the lifecycle of a wired :class:`Service`."""
+
+    def __init__(self, service: Service, *, serve_web: bool = True, lead: bool = True) -> None:
+        self.service = service
+        self._serve_web = serve_web and service.config.web.enabled
+        self._lead = lead
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._server: _EmbeddedServer | None = None
+        self._scheduler = build_scheduler(
+            service.config.service.tz,
+            misfire_grace_time=service.config.scheduler.misfire_grace_time,
+        )
+        self._scheduler_started = False
+
+    @property
+    def web_port(self) -> int | None:
+        """Return the port the web server listens on, once started."""
+        if self._server is None or not self._server.started:
+            return None
+        for server in self._server.servers:
+            for sock in server.sockets:
+                return int(sock.getsockname()[1])
+        return None
+
+    @property
+    def is_leader(self) -> bool:
+        """Return whether this process runs the scheduler and the forum poller."""
+        return self.service.status.is_leader
+
+    def request_stop(self) -> None:
+        """Ask the runtime to stop (signal handlers call this)."""
+        self._stop.set()
+
+    async def start(self) -> None:
+        """Migrate, start channels, the outbox worker, the web server and leader election."""
+        svc = self.service
+        config = svc.config
+        if config.database.migrate_on_start:
+            revision = await upgrade_database(config.database.url)
+            logger.info("Database %s at revision %s", config.database.display_url, revision)
+        leading = self._lead and await svc.leader.try_acquire()
+        if self._lead and not leading and svc.db.dialect == "sqlite":
+            raise StartupError(
+                f"another Minbar process is already running on {config.database.display_url}. "
+                "With SQLite run one process; use PostgreSQL to run several."
+            )
+        await svc.ctx.destinations.sync_from_config(svc.destination_specs)
+        await svc.channels.start_all()
+        await self._publish_command_menus()
+        svc.status.started_at = svc.clock.now()
+        svc.ctx.on_enqueued = self._wake_worker
+        self._tasks.append(asyncio.create_task(svc.worker.run(self._stop), name="outbox-worker"))
+        if self._serve_web:
+            await self._start_web()
+        if leading:
+            svc.status.is_leader = True
+            self._begin_leading()
+        if self._lead:
+            self._tasks.append(asyncio.create_task(self._leader_loop(), name="leader"))
+        logger.info("Minbar started: channels %s", ", ".join(svc.channels.names()))
+
+    async def _wake_worker(self) -> None:
+        wake = getattr(self.service.worker, "wake", None)
+        if callable(wake):
+            wake()
+
+    async def _publish_command_menus(self) -> None:
+        menu = self.service.ctx.commands.menu()
+        for channel in self.service.channels:
+            if isinstance(channel, SupportsCommandMenu):
+                try:
+                    await channel.publish_commands(menu)
+                except BotError as exc:
+                    logger.warning("Could not publish the %s command menu: %s", channel.name, exc)
+
+    async def _start_web(self) -> None:
+        web = self.service.config.web
+        app = create_web_app(self.service.status, self.service.web_routes())
+        config = uvicorn.Config(
+            app, host=web.host, port=web.port, log_config=None, lifespan="off",
+            access_log=False, timeout_graceful_shutdown=3,
+        )
+        self._server = _EmbeddedServer(config)
+        self._tasks.append(asyncio.create_task(self._server.serve(), name="web"))
+        while not self._server.started:
+            if self._tasks[-1].done():
+                self._tasks[-1].result()  # re-raise a bind error
+                raise StartupError(f"the web server did not start on {web.host}:{web.port}")
+            await asyncio.sleep(0.01)
+        logger.info("Web server listening on %s:%s", web.host, self.web_port)
+
+    async def _leader_loop(self) -> None:
+        svc = self.service
+        interval = svc.config.cluster.leader_check_interval
+        announced_follower = False
+        while not self._stop.is_set():
+            try:
+                if not svc.status.is_leader:
+                    if await svc.leader.try_acquire():
+                        svc.status.is_leader = True
+                        self._begin_leading()
+                    elif not announced_follower:
+                        logger.info("Another process leads; this one serves webhooks and the outbox")
+                        announced_follower = True
+                elif not await svc.leader.still_held():
+                    svc.status.is_leader = False
+                    self._scheduler.pause()
+                    logger.error("Lost the leader lock; scheduler paused until it is regained")
+            except Exception:
+                logger.exception("Leader election failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=interval)
+
+    def _begin_leading(self) -> None:
+        svc = self.service
+        now = svc.clock.now()
+        if not self._scheduler_started:
+            self._scheduler.start(paused=True)
+            self._scheduler_started = True
+        schedule_forum_poll(
+            self._scheduler, svc, interval_seconds=svc.config.forum.poll_interval, first_run=now
+        )
+        self._scheduler.resume()
+        logger.info("This process leads: scheduler and forum poller running")
+
+    async def wait(self) -> None:
+        """Wait until a stop is requested or a part dies."""
+        stop_task = asyncio.create_task(self._stop.wait())
+        done, _ = await asyncio.wait([stop_task, *self._tasks], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not stop_task and not task.cancelled() and task.exception() is not None:
+                logger.error("%s stopped unexpectedly: %r", task.get_name(), task.exception())
+        stop_task.cancel()
+
+    async def stop(self) -> None:
+        """Stop every part in reverse order within the configured timeout."""
+        self._stop.set()
+        timeout = self.service.config.service.shutdown_timeout
+        try:
+            await asyncio.wait_for(self._shutdown(), timeout=timeout)
+        except TimeoutError:
+            logger.error("Shutdown took longer than %ss; cancelling what is left", timeout)
+            for task in self._tasks:
+                task.cancel()
+        logger.info("Minbar stopped")
+
+    async def _shutdown(self) -> None:
+        svc = self.service
+        if self._scheduler_started:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler_started = False
+        if self._server is not None:
+            self._server.should_exit = True
+        results = await asyncio.gather(*self._tasks, return_exceptions=True)
+        for task, result in zip(self._tasks, results, strict=True):
+            if isinstance(result, Exception):
+                logger.error("%s ended with %r", task.get_name(), result)
+        await svc.channels.stop_all()
+        if svc.status.is_leader:
+            await svc.leader.release()
+            svc.status.is_leader = False
+        await svc.source.aclose()
+        await svc.db.dispose()
+
+
+async def run_until_stopped(runtime: Runtime) -> None:
+    """Start, wait for a stop request, and stop."""
+    try:
+        await runtime.start()
+        await runtime.wait()
+    finally:
+        await runtime.stop()

@@ -1,0 +1,80 @@
+"""Built-in commands: /start, /help, /chatid, /status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.commands import command
+from bot.core.messages import InboundMessage, bold, plain
+from handlers.context import HandlerContext, StatusSnapshot
+
+
+@command("start", help="Welcome and what this bot does")
+async def start(message: InboundMessage, argument: str, ctx: HandlerContext) -> None:
+    """Greet the user and point at /help."""
+    name = message.sender_name or "friend"
+    await ctx.reply(
+        message,
+        [
+            bold(f"Assalamu alaikum, {name}!"),
+            plain(
+                f"\nI am the {ctx.bot_name} bot. I bring new forum topics to Telegram and "
+                "WhatsApp. Send /help to see the commands."
+            ),
+        ],
+    )
+
+
+@command("help", help="List the commands you can use")
+async def help_(message: InboundMessage, argument: str, ctx: HandlerContext) -> None:
+    """Answer with the commands this user may run."""
+    is_admin = ctx.admins.is_admin(message.channel, message.sender_id)
+    await ctx.reply(message, [bold("Commands\n"), plain(ctx.commands.help_text(is_admin=is_admin))])
+
+
+@command("chatid", help="Show this chat's id (to configure a channel or group)")
+async def chatid(message: InboundMessage, argument: str, ctx: HandlerContext) -> None:
+    """Tell the chat its own id and kind."""
+    thread = f", thread {message.thread_id}" if message.thread_id is not None else ""
+    await ctx.reply(
+        message,
+        [
+            plain("This chat is "),
+            bold(f"{message.channel}:{message.chat_id}"),
+            plain(f" ({message.chat_kind.value}{thread})."),
+        ],
+    )
+
+
+@command("status", help="Service health: uptime, database, channels, outbox, forum", admin_only=True)
+async def status(message: InboundMessage, argument: str, ctx: HandlerContext) -> None:
+    """Report the service's health to an admin."""
+    snapshot = await ctx.status.snapshot()
+    await ctx.reply(message, [bold("Minbar status\n"), plain(render_status(snapshot, ctx.clock.now()))])
+
+
+def render_status(snap: StatusSnapshot, now: datetime) -> str:
+    """Return the /status text for a snapshot."""
+    uptime = int((now - snap.started_at).total_seconds())
+    hours, rest = divmod(uptime, 3600)
+    lines = [
+        f"Uptime: {hours}h {rest // 60}m",
+        f"Database: {'ok' if snap.database_ok else 'UNREACHABLE'}",
+        "Role: " + ("leader (scheduler and forum poller)" if snap.is_leader else "follower"),
+        "Channels: "
+        + (", ".join(f"{n} {'up' if up else 'DOWN'}" for n, up in snap.channels.items()) or "none"),
+        "Outbox: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(snap.outbox_depth.items())) or "empty"),
+    ]
+    poll = snap.last_poll
+    if poll:
+        lines.append(f"Last forum poll: {poll.get('at', '?')} ({poll.get('result', '?')})")
+        if poll.get("last_success_at"):
+            lines.append(f"Last successful poll: {poll['last_success_at']}")
+        if poll.get("last_error"):
+            lines.append(f"Last poll error: {poll['last_error']}")
+    else:
+        lines.append("Last forum poll: not yet")
+    if snap.unhealthy_destinations:
+        lines.append("Destinations with errors: " + "; ".join(snap.unhealthy_destinations))
+    return "\n".join(lines)

@@ -1,0 +1,92 @@
+"""What a handler may use: repositories, the outbox, the clock and the service's status."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.core.clock import Clock
+from bot.core.commands import CommandRegistry
+from bot.core.ids import ChannelName
+from bot.core.messages import Choice, InboundMessage, Span, text_message
+from bot.storage.repositories.dialogs import DialogRepo
+from bot.storage.repositories.inbound import InboundDedupRepo
+from bot.storage.repositories.outbox import NewOutboxItem, OutboxRepo
+from bot.storage.repositories.state import StateRepo
+from bot.storage.repositories.subscribers import SubscriberRepo
+
+if TYPE_CHECKING:
+    from bot.storage.repositories.destinations import DestinationRepo
+    from bot.storage.repositories.topics import TopicRepo
+
+
+@dataclass(frozen=True, slots=True)
+class AdminPolicy:
+    """The allowlist of admins per channel (Telegram user ids, WhatsApp numbers)."""
+
+    by_channel: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def is_admin(self, channel: ChannelName | str, user_id: str) -> bool:
+        """Return whether ``user_id`` on ``channel`` is an admin."""
+        return user_id in self.by_channel.get(str(channel), frozenset())
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSnapshot:
+    """What /status reports about the running service."""
+
+    started_at: datetime
+    database_ok: bool
+    channels: Mapping[str, bool]
+    outbox_depth: Mapping[str, int]
+    last_poll: Mapping[str, object] | None
+    unhealthy_destinations: tuple[str, ...] = ()
+    is_leader: bool = True
+
+
+class StatusProvider(Protocol):
+    """Gives a fresh snapshot of the service for /status."""
+
+    async def snapshot(self) -> StatusSnapshot:
+        """Return the current status."""
+        ...
+
+
+@dataclass(slots=True)
+class HandlerContext:
+    """Dependencies of every handler; built once in ``bot.app``."""
+
+    outbox: OutboxRepo
+    subscribers: SubscriberRepo
+    destinations: DestinationRepo
+    topics: TopicRepo
+    dialogs: DialogRepo
+    inbound: InboundDedupRepo
+    state: StateRepo
+    clock: Clock
+    tz: ZoneInfo
+    admins: AdminPolicy
+    commands: CommandRegistry[HandlerContext]
+    status: StatusProvider
+    bot_name: str = "Minbar"
+    on_enqueued: Callable[[], Awaitable[None]] | None = None
+    """Wakes the outbox worker so a reply does not wait for the next poll."""
+
+    async def reply(
+        self,
+        message: InboundMessage,
+        spans: Iterable[Span] | str,
+        *,
+        choices: Iterable[Choice] = (),
+        part: int = 0,
+    ) -> None:
+        """Queue an answer to ``message`` in the same chat (idempotent per inbound message)."""
+        ref = message.message_ref or f"anon:{uuid.uuid4().hex}"
+        out = text_message(message.reply_to, spans, choices=choices, kind="reply")
+        await self.outbox.enqueue([NewOutboxItem(f"reply:{ref}:{part}", out)])
+        if self.on_enqueued is not None:
+            await self.on_enqueued()

@@ -1,0 +1,105 @@
+"""Route every inbound message: dedupe, then command, dialog step, keyword or fallback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from bot.core.messages import ChatKind, InboundMessage
+from handlers.context import HandlerContext
+
+logger = logging.getLogger(__name__)
+
+MAX_INBOUND_TEXT = 4096
+"""Longer texts are cut before any handler sees them (hostile input)."""
+
+KeywordHandler = Callable[[InboundMessage, HandlerContext], Awaitable[bool]]
+"""Return True when the message was handled (e.g. WhatsApp ``JOIN``)."""
+
+FlowStep = Callable[[InboundMessage, str, dict[str, object], HandlerContext], Awaitable[None]]
+"""Handle a message for a chat in the middle of a dialog ``(message, step, data, ctx)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A multi-step conversation whose state lives in the dialogs table."""
+
+    name: str
+    step: FlowStep
+
+
+class Dispatcher:
+    """The single entry point adapters hand inbound messages to."""
+
+    def __init__(
+        self,
+        ctx: HandlerContext,
+        *,
+        keywords: Sequence[KeywordHandler] = (),
+        flows: Sequence[Flow] = (),
+    ) -> None:
+        self._ctx = ctx
+        self._keywords = tuple(keywords)
+        self._flows = {flow.name: flow for flow in flows}
+
+    async def handle(self, message: InboundMessage) -> None:
+        """Handle one inbound message exactly once; never raise to the adapter."""
+        try:
+            await self._handle(message)
+        except Exception:
+            # The adapter must keep receiving; the traceback is logged once, here.
+            logger.exception(
+                "Handling a message from %s:%s failed", message.channel, message.chat_id
+            )
+
+    async def _handle(self, message: InboundMessage) -> None:
+        ctx = self._ctx
+        if message.message_ref and not await ctx.inbound.first_time(message.message_ref):
+            logger.info("Ignored a redelivered message %s", message.message_ref)
+            return
+        if len(message.text) > MAX_INBOUND_TEXT:
+            message = _with_text(message, message.text[:MAX_INBOUND_TEXT])
+        if message.chat_kind is ChatKind.PRIVATE:
+            await ctx.subscribers.upsert_inbound(
+                message.channel, message.chat_id, message.chat_kind.value,
+                message.sender_name, message.received_at,
+            )
+        parsed = message.command
+        if parsed is not None:
+            await self._run_command(message, *parsed)
+            return
+        dialog = await ctx.dialogs.get(message.channel, message.chat_id)
+        if dialog is not None and dialog.flow in self._flows:
+            await self._flows[dialog.flow].step(message, dialog.step, dict(dialog.data), ctx)
+            return
+        for keyword in self._keywords:
+            if await keyword(message, ctx):
+                return
+        if message.chat_kind is ChatKind.PRIVATE and message.text.strip():
+            # Groups and channels are never answered unprompted: that would be spam.
+            await ctx.reply(
+                message,
+                f"Salaam! I am the {ctx.bot_name} bot. Send /help to see what I can do.",
+            )
+
+    async def _run_command(self, message: InboundMessage, name: str, argument: str) -> None:
+        ctx = self._ctx
+        spec = ctx.commands.get(name)
+        if spec is None:
+            if message.chat_kind is ChatKind.PRIVATE:
+                await ctx.reply(message, f"Unknown command /{name}. Send /help for the list.")
+            return
+        if spec.info.admin_only and not ctx.admins.is_admin(message.channel, message.sender_id):
+            logger.warning(
+                "Refused admin command /%s from %s:%s", name, message.channel, message.sender_id
+            )
+            await ctx.reply(message, f"Sorry, /{name} is for the forum's admins only.")
+            return
+        await spec.run(message, argument, ctx)
+
+
+def _with_text(message: InboundMessage, text: str) -> InboundMessage:
+    from dataclasses import replace
+
+    return replace(message, text=text)

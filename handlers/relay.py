@@ -1,0 +1,134 @@
+"""Relay: new forum topics become outbox rows for every matching destination, once each."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.core.errors import ForumError
+from bot.core.ids import ChannelName, ChatId
+from bot.core.messages import ChatKind, Choice, OutboundMessage, Recipient, Span, bold, italic, plain
+from bot.forum.excerpt import html_to_spans
+from bot.forum.source import ForumSource, Topic
+from bot.storage.repositories.outbox import NewOutboxItem
+from handlers.context import HandlerContext
+
+logger = logging.getLogger(__name__)
+
+POLL_STATE_KEY = "forum.last_poll"
+MAX_FEED_LIMIT = 255  # SMF caps ``limit`` here and has no paging
+
+
+@dataclass(frozen=True, slots=True)
+class RelaySettings:
+    """The relay's knobs from ``[forum]`` and ``[relay]``."""
+
+    limit: int = 50
+    backfill: int = 5
+    excerpt_chars: int = 600
+
+
+@dataclass(slots=True)
+class RelayReport:
+    """What one poll did."""
+
+    fetched: int = 0
+    relayed: list[int] = field(default_factory=list)
+    skipped_backfill: list[int] = field(default_factory=list)
+    queued: int = 0
+    refetched_wider: bool = False
+
+
+async def relay_new_topics(
+    source: ForumSource, ctx: HandlerContext, settings: RelaySettings
+) -> RelayReport:
+    """Poll the forum once and queue every unseen topic for its destinations."""
+    report = RelayReport()
+    now = ctx.clock.now()
+    try:
+        topics = await source.fetch_topics(settings.limit)
+        fresh_database = await ctx.topics.is_empty()
+        unseen = await ctx.topics.unseen_ids([t.topic_id for t in topics])
+        if topics and len(unseen) == len(topics) and not fresh_database:
+            # Every item is new: more topics may have arrived than the window holds.
+            wider = await source.fetch_topics(MAX_FEED_LIMIT)
+            if len(wider) > len(topics):
+                topics = wider
+                unseen = await ctx.topics.unseen_ids([t.topic_id for t in topics])
+                report.refetched_wider = True
+    except ForumError as exc:
+        await _record_poll(ctx, now, ok=False, detail=str(exc))
+        raise
+    report.fetched = len(topics)
+    newest_first = [t for t in topics if t.topic_id in unseen]
+    backfill_ids = {t.topic_id for t in newest_first[: settings.backfill]}
+    for topic in reversed(newest_first):  # oldest first, so channels read in order
+        if fresh_database and topic.topic_id not in backfill_ids:
+            await ctx.topics.record(topic, decision="backfill_skipped", reason="fresh database")
+            report.skipped_backfill.append(topic.topic_id)
+            continue
+        report.queued += await _queue_topic(topic, ctx, settings)
+        # Marked seen only after its rows exist: a crash in between re-queues it,
+        # and the idempotency keys stop a second send.
+        await ctx.topics.record(topic, decision="relayed", reason="auto")
+        report.relayed.append(topic.topic_id)
+    await _record_poll(ctx, now, ok=True, detail=f"{len(topics)} topics, {len(report.relayed)} new")
+    if report.queued and ctx.on_enqueued is not None:
+        await ctx.on_enqueued()
+    return report
+
+
+async def _queue_topic(topic: Topic, ctx: HandlerContext, settings: RelaySettings) -> int:
+    items = []
+    for dest in await ctx.destinations.active_for_board(topic.board_id, topic.board_name):
+        recipient = Recipient(
+            ChannelName(dest.channel), ChatId(dest.chat_id), ChatKind(dest.chat_kind), dest.thread_id
+        )
+        message = render_topic_alert(topic, recipient, ctx.tz, settings.excerpt_chars)
+        key = f"topic:{topic.topic_id}:dest:{dest.id}"
+        items.append(NewOutboxItem(key, message, topic_id=topic.topic_id, destination_id=dest.id))
+    return await ctx.outbox.enqueue(items) if items else 0
+
+
+def render_topic_alert(
+    topic: Topic, recipient: Recipient, tz: ZoneInfo, excerpt_chars: int
+) -> OutboundMessage:
+    """Build the neutral topic alert: title, facts line, clean excerpt, forum button."""
+    facts = [topic.board_name or "Forum"]
+    if topic.author:
+        facts.append(topic.author)
+    facts.append(_local_time(topic.posted_at, tz))
+    spans: list[Span] = [bold(topic.subject), plain("\n"), italic(" · ".join(facts))]
+    excerpt = html_to_spans(topic.body_html, max_chars=excerpt_chars)
+    if excerpt:
+        spans.append(plain("\n\n"))
+        spans.extend(excerpt)
+    return OutboundMessage(
+        recipient=recipient,
+        spans=tuple(spans),
+        choices=(Choice("Read on forum", url=topic.link),),
+        link=topic.link,
+        kind="topic_alert",
+        template_values=(("title", topic.subject), ("link", topic.link)),
+    )
+
+
+def _local_time(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%d %b %Y, %H:%M")
+
+
+async def _record_poll(ctx: HandlerContext, now: datetime, *, ok: bool, detail: str) -> None:
+    previous = await ctx.state.get(POLL_STATE_KEY) or {}
+    value: dict[str, object] = {
+        "at": now.isoformat(timespec="seconds"),
+        "result": "ok" if ok else "failed",
+        "detail": detail,
+        "last_success_at": now.isoformat(timespec="seconds") if ok else previous.get("last_success_at"),
+        "last_error": previous.get("last_error") if ok else detail,
+        "consecutive_failures": 0 if ok else int(str(previous.get("consecutive_failures", 0))) + 1,
+    }
+    await ctx.state.put(POLL_STATE_KEY, value)
+    if not ok:
+        logger.warning("Forum poll failed: %s", detail)

@@ -1,0 +1,1 @@
+"""APScheduler set-up and thin jobs; our own tables stay the source of truth."""

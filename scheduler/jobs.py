@@ -1,0 +1,26 @@
+"""Thin job functions: each resolves its work through the host and calls a handler."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from bot.core.errors import ForumError
+
+logger = logging.getLogger(__name__)
+
+
+class JobHost(Protocol):
+    """What jobs need from the running service (implemented in ``bot.app``)."""
+
+    async def poll_forum(self) -> None:
+        """Poll the forum once and relay what is new."""
+        ...
+
+
+async def poll_forum(host: JobHost) -> None:
+    """Poll the forum feed once; a feed failure is recorded, never raised into the scheduler."""
+    try:
+        await host.poll_forum()
+    except ForumError as exc:
+        logger.warning("Forum poll failed: %s", exc)

@@ -1,0 +1,44 @@
+"""Build the AsyncIOScheduler with Minbar's time zone and job defaults."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from scheduler import jobs
+
+FORUM_POLL_JOB_ID = "forum:poll"
+
+
+def build_scheduler(tz: ZoneInfo, *, misfire_grace_time: int = 300) -> AsyncIOScheduler:
+    """Return a scheduler (not started) whose jobs coalesce and never overlap."""
+    # The host's local zone must never leak in: triggers inherit this zone.
+    return AsyncIOScheduler(
+        timezone=tz,
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": misfire_grace_time,
+        },
+    )
+
+
+def schedule_forum_poll(
+    scheduler: AsyncIOScheduler,
+    host: jobs.JobHost,
+    *,
+    interval_seconds: float,
+    first_run: datetime | None = None,
+) -> None:
+    """Add (or replace) the interval job that polls the forum."""
+    scheduler.add_job(
+        jobs.poll_forum,
+        "interval",
+        seconds=interval_seconds,
+        args=(host,),
+        id=FORUM_POLL_JOB_ID,
+        replace_existing=True,
+        next_run_time=first_run,
+    )

@@ -1,0 +1,120 @@
+"""Fixtures for feature tests: a real migrated SQLite database and a handler context."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core.clock import FrozenClock
+from bot.core.commands import CommandRegistry
+from bot.core.ids import ChannelName, ChatId, UserId
+from bot.core.messages import ChatKind, InboundMessage
+from bot.storage.db import Database
+from bot.storage.migrate import upgrade_database
+from bot.storage.repositories.destinations import DestinationRepo
+from bot.storage.repositories.dialogs import DialogRepo
+from bot.storage.repositories.inbound import InboundDedupRepo
+from bot.storage.repositories.outbox import ClaimedItem, OutboxRepo, Sent
+from bot.storage.repositories.state import StateRepo
+from bot.storage.repositories.subscribers import SubscriberRepo
+from bot.storage.repositories.topics import TopicRepo
+from handlers import register_commands
+from handlers.context import AdminPolicy, HandlerContext, StatusSnapshot
+
+ADMIN_ID = "1001"
+START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+class FixedStatus:
+    """A status provider with a fixed answer."""
+
+    def __init__(self, clock: FrozenClock) -> None:
+        self.clock = clock
+
+    async def snapshot(self) -> StatusSnapshot:
+        """Return a healthy snapshot."""
+        return StatusSnapshot(
+            started_at=START,
+            database_ok=True,
+            channels={"telegram": True, "whatsapp": True},
+            outbox_depth={"pending": 2, "sent": 5},
+            last_poll={"at": "2026-11-27T09:10:00+00:00", "result": "ok"},
+        )
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """A clock frozen at the capture day."""
+    return FrozenClock(START)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated SQLite file database."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'handlers.db'}")
+    await upgrade_database(database)
+    yield database
+    await database.dispose()
+
+
+def make_context(db: Database, clock: FrozenClock) -> HandlerContext:
+    """Build a handler context on ``db`` the way bot.app does."""
+    commands: CommandRegistry[HandlerContext] = CommandRegistry()
+    register_commands(commands)
+    return HandlerContext(
+        outbox=OutboxRepo(db, clock),
+        subscribers=SubscriberRepo(db, clock),
+        destinations=DestinationRepo(db, clock),
+        topics=TopicRepo(db, clock),
+        dialogs=DialogRepo(db, clock),
+        inbound=InboundDedupRepo(db, clock),
+        state=StateRepo(db, clock),
+        clock=clock,
+        tz=ZoneInfo("Africa/Lagos"),
+        admins=AdminPolicy({"telegram": frozenset({ADMIN_ID})}),
+        commands=commands,
+        status=FixedStatus(clock),
+        bot_name="Attaqwaa",
+    )
+
+
+@pytest.fixture
+def ctx(db: Database, clock: FrozenClock) -> HandlerContext:
+    """A handler context on a fresh database."""
+    return make_context(db, clock)
+
+
+async def drain(ctx: HandlerContext) -> list[ClaimedItem]:
+    """Claim every due outbox row and mark it sent, returning what would have been sent."""
+    claimed = await ctx.outbox.claim_due("test-worker", 10_000, 60)
+    await ctx.outbox.record_outcomes("test-worker", [Sent(c.id, f"p{c.id}") for c in claimed])
+    return claimed
+
+
+_refs = iter(range(1, 1_000_000))
+
+
+def inbound(
+    text: str,
+    *,
+    sender: str = "2002",
+    channel: str = "telegram",
+    kind: ChatKind = ChatKind.PRIVATE,
+    chat: str | None = None,
+    ref: str | None = None,
+) -> InboundMessage:
+    """Build an inbound message as an adapter would."""
+    return InboundMessage(
+        channel=ChannelName(channel),
+        chat_id=ChatId(chat or sender),
+        sender_id=UserId(sender),
+        text=text,
+        received_at=START,
+        chat_kind=kind,
+        sender_name="Aisha",
+        message_ref=ref or f"test:{next(_refs)}",
+    )
