@@ -1,0 +1,169 @@
+"""The first relay path: feed → seen set → outbox rows, once per (topic, destination)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.errors import ForumError
+from bot.forum.errors import FeedError
+from bot.forum.smf_parse import parse_feed
+from bot.forum.source import Topic
+from bot.storage.db import Database
+from bot.storage.repositories.destinations import DestinationSpec
+from handlers.context import HandlerContext
+from handlers.relay import POLL_STATE_KEY, RelaySettings, relay_new_topics
+from tests.handlers.conftest import drain, make_context
+
+SMF = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "smf"
+pytestmark = pytest.mark.skipif(not SMF.is_dir(), reason=f"SMF captures not found at {SMF}")
+
+
+class ReplayingSource:
+    """A forum source that serves captured feeds in order, repeating the last one."""
+
+    def __init__(self, *files: str) -> None:
+        self.bodies = [(SMF / f).read_bytes() for f in files]
+        self.calls: list[int] = []
+        self.fail_with: ForumError | None = None
+
+    def advance(self) -> None:
+        """Serve the next capture from now on."""
+        if len(self.bodies) > 1:
+            self.bodies.pop(0)
+
+    async def fetch_topics(self, limit: int) -> list[Topic]:
+        """Return at most ``limit`` topics of the current capture."""
+        self.calls.append(limit)
+        if self.fail_with is not None:
+            raise self.fail_with
+        return parse_feed(self.bodies[0])[:limit]
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+
+async def _with_destinations(ctx: HandlerContext) -> None:
+    await ctx.destinations.sync_from_config([
+        DestinationSpec("telegram", "@attaqwaa", "channel", None, "main", ()),
+        DestinationSpec("telegram", "-100777", "group", None, "umrah group", (4,)),
+    ])
+
+
+async def test_a_fresh_database_relays_only_the_backfill(ctx: HandlerContext) -> None:
+    """On first start the N newest topics are relayed and the older ones only marked seen."""
+    await _with_destinations(ctx)
+    source = ReplayingSource("before/feed_news_rss2_limit50.xml")
+    report = await relay_new_topics(source, ctx, RelaySettings(limit=50, backfill=2))
+    assert report.relayed == [9, 10]
+    assert sorted(report.skipped_backfill) == [1, 2, 3, 4, 5, 6, 7, 8]
+    sent = await drain(ctx)
+    assert sorted(c.idempotency_key for c in sent) == [
+        "topic:10:dest:1", "topic:9:dest:1",
+    ]
+
+
+async def test_late_approval_relays_exactly_the_new_topics(ctx: HandlerContext) -> None:
+    """before → after relays topic 11 (approved late, older date) and 13, nothing unapproved."""
+    await _with_destinations(ctx)
+    source = ReplayingSource("before/feed_news_smf.xml", "after/feed_news_smf.xml")
+    first = await relay_new_topics(source, ctx, RelaySettings(limit=5, backfill=0))
+    assert first.relayed == []
+    await drain(ctx)
+    source.advance()
+    second = await relay_new_topics(source, ctx, RelaySettings(limit=5, backfill=0))
+    assert sorted(second.relayed) == [11, 13]
+    sent = await drain(ctx)
+    keys = sorted(c.idempotency_key for c in sent)
+    # Topic 11 is on board 4 (the Umrah group's board); 13 is General News.
+    assert keys == ["topic:11:dest:1", "topic:11:dest:2", "topic:13:dest:1"]
+    assert 12 not in second.relayed and 14 not in second.relayed
+
+
+async def test_a_restart_relays_nothing_twice(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+    """A new process on the same database sends nothing already relayed."""
+    ctx = make_context(db, clock)
+    await _with_destinations(ctx)
+    source = ReplayingSource("after/feed_news_smf.xml")
+    await relay_new_topics(source, ctx, RelaySettings(limit=5, backfill=5))
+    assert len(await drain(ctx)) > 0
+    again = make_context(db, clock)
+    report = await relay_new_topics(source, again, RelaySettings(limit=5, backfill=5))
+    assert report.relayed == []
+    assert await drain(again) == []
+
+
+class CrashOnRecord:
+    """Wraps the topic repository; the first ``record`` dies as a killed process would."""
+
+    def __init__(self, real: object) -> None:
+        self._real = real
+        self.crashed = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real, name)
+
+    async def record(self, *args: object, **kwargs: object) -> bool:
+        """Crash once, then behave."""
+        if not self.crashed:
+            self.crashed = True
+            raise RuntimeError("killed between queueing and marking seen")
+        return await self._real.record(*args, **kwargs)  # type: ignore[attr-defined, no-any-return]
+
+
+async def test_a_topic_queued_but_not_marked_seen_is_not_sent_twice(ctx: HandlerContext) -> None:
+    """If a crash left rows queued but the topic unseen, the re-poll adds no duplicate rows."""
+    await _with_destinations(ctx)
+    source = ReplayingSource("before/feed_news_smf.xml", "after/feed_news_smf.xml")
+    await relay_new_topics(source, ctx, RelaySettings(limit=5, backfill=0))
+    source.advance()
+    real_topics = ctx.topics
+    ctx.topics = CrashOnRecord(real_topics)  # type: ignore[assignment]
+    with pytest.raises(RuntimeError, match="killed"):
+        await relay_new_topics(source, ctx, RelaySettings(limit=5, backfill=0))
+    first = await drain(ctx)
+    assert sorted(c.idempotency_key for c in first) == ["topic:11:dest:1", "topic:11:dest:2"]
+    ctx.topics = real_topics
+    report = await relay_new_topics(source, ctx, RelaySettings(limit=5, backfill=0))
+    assert report.relayed == [11, 13]
+    assert report.queued == 1  # only topic 13's row is new
+    assert [c.idempotency_key for c in await drain(ctx)] == ["topic:13:dest:1"]
+
+
+async def test_an_overflowing_window_is_polled_again_wider(ctx: HandlerContext) -> None:
+    """When every topic of a poll is new, the poller asks again with SMF's largest limit."""
+    await _with_destinations(ctx)
+    source = ReplayingSource("before/feed_news_rss2_limit2.xml", "after/feed_news_rss2_limit50.xml")
+    await relay_new_topics(source, ctx, RelaySettings(limit=2, backfill=0))
+    source.advance()
+    report = await relay_new_topics(source, ctx, RelaySettings(limit=1, backfill=0))
+    assert source.calls[-1] == 255
+    assert report.refetched_wider
+
+
+async def test_a_feed_failure_is_recorded_and_marks_nothing_seen(ctx: HandlerContext) -> None:
+    """A failed poll stores the error for /status and relays nothing."""
+    source = ReplayingSource("after/feed_news_smf.xml")
+    source.fail_with = FeedError("login_page", "got an HTML login form")
+    with pytest.raises(ForumError):
+        await relay_new_topics(source, ctx, RelaySettings())
+    state = await ctx.state.get(POLL_STATE_KEY)
+    assert state is not None and state["result"] == "failed"
+    assert "login" in str(state["last_error"])
+    assert await ctx.topics.is_empty()
+
+
+async def test_the_alert_is_clean_and_links_to_the_forum(ctx: HandlerContext) -> None:
+    """The topic alert has the unescaped title, Lagos time and a Read on forum button."""
+    await _with_destinations(ctx)
+    source = ReplayingSource("after/feed_news_smf.xml")
+    await relay_new_topics(source, ctx, RelaySettings(limit=5, backfill=1))
+    (sent,) = await drain(ctx)
+    message = sent.message
+    assert message.spans[0].bold
+    assert message.spans[0].text.startswith("Nigeria & Saudi Arabia Discuss Pilgrim Welfare")
+    assert "27 Nov 2026, 10:11" in message.plain_text  # 09:11 UTC is 10:11 in Lagos
+    assert "&amp;" not in message.plain_text
+    assert message.choices[0].label == "Read on forum"
+    assert message.choices[0].url == "http://127.0.0.1:8181/index.php?topic=13.0"
