@@ -1,0 +1,66 @@
+"""The web app's health endpoints."""
+
+from __future__ import annotations
+
+import httpx
+
+from bot.web import create_web_app
+
+
+class FakeHealth:
+    """A health source with settable answers."""
+
+    def __init__(self, db: bool = True, channels: dict[str, bool] | None = None) -> None:
+        self.db = db
+        self.channels = channels if channels is not None else {"telegram": True}
+
+    async def database_ok(self) -> bool:
+        """Return the configured database answer."""
+        return self.db
+
+    def channels_started(self) -> dict[str, bool]:
+        """Return the configured channel flags."""
+        return self.channels
+
+
+def _client(health: FakeHealth) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=create_web_app(health))
+    return httpx.AsyncClient(transport=transport, base_url="http://minbar.test")
+
+
+async def test_healthz_answers_while_the_process_lives() -> None:
+    """/healthz is 200 even when the database is down: it only says the process is alive."""
+    async with _client(FakeHealth(db=False)) as client:
+        response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_is_ready_with_database_and_channels() -> None:
+    """/readyz is 200 when the database answers and every channel has started."""
+    async with _client(FakeHealth()) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"ready": True, "database": True, "channels": {"telegram": True}}
+
+
+async def test_readyz_is_unavailable_without_the_database() -> None:
+    """/readyz is 503 when the database does not answer."""
+    async with _client(FakeHealth(db=False)) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["database"] is False
+
+
+async def test_readyz_is_unavailable_while_a_channel_is_down() -> None:
+    """/readyz is 503 while any channel has not started."""
+    async with _client(FakeHealth(channels={"telegram": True, "whatsapp": False})) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+
+
+async def test_an_unknown_path_is_404() -> None:
+    """Anything not routed answers 404, never a stack trace."""
+    async with _client(FakeHealth()) as client:
+        response = await client.post("/webhooks/nope", content=b"x")
+    assert response.status_code == 404
