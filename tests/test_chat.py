@@ -1,0 +1,43 @@
+"""`minbar chat`: a terminal conversation through the same handlers as the platforms."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from bot.chat import run_chat
+from tests.service_config import service_config
+
+
+async def test_a_conversation_gets_an_answer_to_every_line(tmp_path: Path) -> None:
+    """/start, free text, an unknown command and /help each get their answer, in order."""
+    config = service_config(tmp_path, web={"enabled": False})
+    stdin = io.StringIO("/start\nsalaam alaikum\n/nonsense\n/help\n/quit\nnever read\n")
+    stdout = io.StringIO()
+    handled = await run_chat(config, user="amina", name="Amina", stdin=stdin, stdout=stdout)
+    text = stdout.getvalue()
+    assert handled == 4
+    greeting = text.index("Assalamu alaikum, Amina!")
+    pointer = text.index("Send /help to see what I can do.")
+    unknown = text.index("Unknown command /nonsense. Send /help for the list.")
+    listing = text.index("/chatid — Show this chat's id")
+    assert greeting < pointer < unknown < listing
+    assert "/status" not in text[listing:]  # not an admin
+
+
+async def test_the_console_admin_may_ask_for_status(tmp_path: Path) -> None:
+    """Chatting as the console admin, /status reports the database and channels."""
+    config = service_config(tmp_path, web={"enabled": False})
+    stdout = io.StringIO()
+    await run_chat(config, user="console-admin", stdin=io.StringIO("/status\n"), stdout=stdout)
+    text = stdout.getvalue()
+    assert "Database: ok" in text
+    assert "Channels: console up, telegram up, whatsapp up" in text
+
+
+async def test_whatsapp_style_shows_bold_as_stars(tmp_path: Path) -> None:
+    """With --style whatsapp the answers look as WhatsApp shows them."""
+    config = service_config(tmp_path, web={"enabled": False})
+    stdout = io.StringIO()
+    await run_chat(config, name="Musa", style="whatsapp", stdin=io.StringIO("/start\n"), stdout=stdout)
+    assert "*Assalamu alaikum, Musa!*" in stdout.getvalue()
