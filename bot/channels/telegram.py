@@ -1,0 +1,300 @@
+"""Telegram adapter: python-telegram-bot updates in, neutral messages out, and back.
+
+It only translates. Inbound updates become ``InboundMessage`` with
+``message_ref = "telegram:update:<update_id>"`` (the dispatcher dedupes on it, since webhook
+delivery is at-least-once). Button presses carry ``choice_data``. Changes of the bot's own
+membership in a chat arrive as the internal command ``/_member kicked|left|member`` with the
+user who made the change as sender, so handlers can mark destinations without a Telegram import.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    ChatMemberUpdated,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackContext, TypeHandler
+from telegram.request import BaseRequest
+
+from bot.channels.telegram_errors import map_telegram_error
+from bot.channels.telegram_render import RenderedTelegram, render_html
+from bot.core.channel import InboundHandler
+from bot.core.clock import Clock, SystemClock
+from bot.core.errors import ConfigError, PermanentError
+from bot.core.ids import ChannelName, ChatId, UserId
+from bot.core.messages import ChatKind, DeliveryResult, InboundMessage, OutboundMessage
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_NAME = ChannelName("telegram")
+ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
+MEMBERSHIP_COMMAND = "_member"
+"""Internal command name for membership changes: ``/_member kicked|left|member``."""
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_AnyApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+class TelegramChannel:
+    """The Telegram Bot API channel, built on a PTB ``Application`` without its rate limiter."""
+
+    name: ChannelName = CHANNEL_NAME
+    supports_buttons: bool = True
+
+    def __init__(
+        self,
+        token: str,
+        on_message: InboundHandler,
+        *,
+        base_url: str = "https://api.telegram.org/bot",
+        base_file_url: str = "https://api.telegram.org/file/bot",
+        webhook_url: str = "",
+        webhook_secret: str | None = None,
+        request: BaseRequest | None = None,
+        get_updates_request: BaseRequest | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        if webhook_secret is not None and not _SECRET_RE.fullmatch(webhook_secret):
+            raise ConfigError("telegram.webhook_secret: use 1-256 of A-Z a-z 0-9 _ -")
+        self._token = token
+        self._on_message = on_message
+        self._base_url = base_url
+        self._base_file_url = base_file_url
+        self._webhook_url = webhook_url
+        self._webhook_secret = webhook_secret or secrets.token_urlsafe(32)
+        self._request = request
+        self._get_updates_request = get_updates_request
+        self._clock = clock or SystemClock()
+        self._app: _AnyApp | None = None
+
+    def __repr__(self) -> str:
+        return f"TelegramChannel(base_url={self._base_url!r}, webhook={bool(self._webhook_url)})"
+
+    @property
+    def webhook_secret(self) -> str:
+        """Return the secret Telegram sends in ``X-Telegram-Bot-Api-Secret-Token``."""
+        return self._webhook_secret
+
+    def check_webhook_secret(self, header_value: str | None) -> bool:
+        """Return whether a webhook request carries our secret (constant-time comparison)."""
+        if header_value is None:
+            return False
+        return hmac.compare_digest(header_value.encode(), self._webhook_secret.encode())
+
+    async def start(self) -> None:
+        """Connect, then long-poll or register the webhook."""
+        builder = (
+            Application.builder()
+            .token(self._token)
+            .base_url(self._base_url)
+            .base_file_url(self._base_file_url)
+            .job_queue(None)
+        )
+        if self._request is not None:
+            builder = builder.request(self._request)
+        if self._get_updates_request is not None:
+            builder = builder.get_updates_request(self._get_updates_request)
+        if self._webhook_url:
+            builder = builder.updater(None)
+        app: _AnyApp = builder.build()
+        app.add_handler(TypeHandler(Update, self._on_update))
+        app.add_error_handler(self._on_error)
+        self._app = app
+        try:
+            await app.initialize()
+            if self._webhook_url:
+                await app.bot.set_webhook(
+                    self._webhook_url,
+                    secret_token=self._webhook_secret,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                )
+            await app.start()
+            if app.updater is not None:
+                await app.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
+        except TelegramError as exc:
+            await self.stop()
+            raise map_telegram_error(exc) from exc
+
+    async def stop(self) -> None:
+        """Stop polling and processing, then close connections."""
+        app, self._app = self._app, None
+        if app is None:
+            return
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    async def process_webhook(self, data: dict[str, Any]) -> None:
+        """Queue one webhook update for processing (call after ``check_webhook_secret``)."""
+        app = self._require_app()
+        await app.update_queue.put(Update.de_json(data, app.bot))
+
+    async def send(self, message: OutboundMessage) -> DeliveryResult:
+        """Send ``message`` (split if long) and return the id of the first Telegram message."""
+        app = self._require_app()
+        try:
+            parts = render_html(message)
+        except ValueError as exc:
+            raise PermanentError("invalid_message", str(exc)) from exc
+        chat_id = _chat_ref(message.recipient.chat_id)
+        first_id: int | None = None
+        for part in parts:
+            try:
+                sent = await self._send_part(app, chat_id, message.recipient.thread_id, part)
+            except TelegramError as exc:
+                raise map_telegram_error(exc) from exc
+            first_id = sent.message_id if first_id is None else first_id
+        return DeliveryResult(provider_message_id=str(first_id))
+
+    async def _send_part(
+        self, app: _AnyApp, chat_id: int | str, thread_id: int | None, part: RenderedTelegram
+    ) -> Message:
+        markup = (
+            InlineKeyboardMarkup.de_json(part.reply_markup, app.bot)
+            if part.reply_markup is not None
+            else None
+        )
+        if part.photo_url is not None:
+            sent: Message = await app.bot.send_photo(
+                chat_id,
+                part.photo_url,
+                caption=part.text or None,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=thread_id,
+                reply_markup=markup,
+            )
+            return sent
+        sent = await app.bot.send_message(
+            chat_id,
+            part.text,
+            parse_mode=ParseMode.HTML,
+            message_thread_id=thread_id,
+            reply_markup=markup,
+            link_preview_options=LinkPreviewOptions(is_disabled=part.link_preview_disabled),
+        )
+        return sent
+
+    async def publish_commands(self, commands: Mapping[str, str]) -> None:
+        """Publish ``name -> description`` as the bot's command menu."""
+        app = self._require_app()
+        try:
+            await app.bot.set_my_commands([BotCommand(n, d) for n, d in commands.items()])
+        except TelegramError as exc:
+            raise map_telegram_error(exc) from exc
+
+    def _require_app(self) -> _AnyApp:
+        if self._app is None:
+            raise RuntimeError("the telegram channel is not started")
+        return self._app
+
+    async def _on_update(
+        self, update: Update, context: CallbackContext[Any, Any, Any, Any]
+    ) -> None:
+        inbound = await self._to_inbound(update)
+        if inbound is not None:
+            await self._on_message(inbound)
+
+    async def _on_error(self, update: object, context: CallbackContext[Any, Any, Any, Any]) -> None:
+        update_id = update.update_id if isinstance(update, Update) else None
+        logger.error("Telegram update %s failed", update_id, exc_info=context.error)
+
+    async def _to_inbound(self, update: Update) -> InboundMessage | None:
+        ref = f"telegram:update:{update.update_id}"
+        if update.callback_query is not None:
+            query = update.callback_query
+            try:
+                # Answer first: the user's button spins until we do, whatever the handler does.
+                await query.answer()
+            except TelegramError as exc:
+                logger.warning("Could not answer callback query: %s", exc)
+            origin = query.message
+            chat = origin.chat if origin is not None else None
+            return InboundMessage(
+                channel=CHANNEL_NAME,
+                chat_id=ChatId(str(chat.id if chat is not None else query.from_user.id)),
+                sender_id=UserId(str(query.from_user.id)),
+                text="",
+                received_at=self._clock.now(),
+                chat_kind=_kind(chat.type if chat is not None else ChatType.PRIVATE),
+                sender_name=query.from_user.full_name,
+                message_ref=ref,
+                choice_data=query.data,
+                thread_id=_thread_id(origin) if isinstance(origin, Message) else None,
+            )
+        if update.my_chat_member is not None:
+            return _membership(update.my_chat_member, ref)
+        message = update.message
+        if message is None or (message.text is None and message.caption is None):
+            return None  # service messages and media without text carry nothing to handle
+        sender = message.from_user
+        return InboundMessage(
+            channel=CHANNEL_NAME,
+            chat_id=ChatId(str(message.chat.id)),
+            sender_id=UserId(str(sender.id if sender is not None else message.chat.id)),
+            text=message.text or message.caption or "",
+            received_at=message.date,
+            chat_kind=_kind(message.chat.type),
+            sender_name=sender.full_name if sender is not None else message.chat.title,
+            message_ref=ref,
+            thread_id=_thread_id(message),
+        )
+
+
+def _membership(change: ChatMemberUpdated, ref: str) -> InboundMessage:
+    status = change.new_chat_member.status
+    if status == "kicked":
+        state = "kicked"
+    elif status == "left" or (status == "restricted" and not _is_member(change)):
+        state = "left"
+    else:
+        state = "member"
+    return InboundMessage(
+        channel=CHANNEL_NAME,
+        chat_id=ChatId(str(change.chat.id)),
+        sender_id=UserId(str(change.from_user.id)),
+        text=f"/{MEMBERSHIP_COMMAND} {state}",
+        received_at=change.date,
+        chat_kind=_kind(change.chat.type),
+        sender_name=change.from_user.full_name,
+        message_ref=ref,
+    )
+
+
+def _is_member(change: ChatMemberUpdated) -> bool:
+    return bool(getattr(change.new_chat_member, "is_member", False))
+
+
+def _thread_id(message: Message) -> int | None:
+    # Non-forum supergroups also set message_thread_id on reply threads; sending there with a
+    # thread id fails, so only forum topics keep it.
+    return message.message_thread_id if message.is_topic_message else None
+
+
+def _kind(chat_type: str) -> ChatKind:
+    if chat_type == ChatType.PRIVATE:
+        return ChatKind.PRIVATE
+    if chat_type == ChatType.CHANNEL:
+        return ChatKind.CHANNEL
+    return ChatKind.GROUP
+
+
+def _chat_ref(chat_id: str) -> int | str:
+    """Return a numeric chat id as int; keep ``@channelname`` as text."""
+    try:
+        return int(chat_id)
+    except ValueError:
+        return chat_id

@@ -1,0 +1,87 @@
+"""Translate python-telegram-bot exceptions into Minbar's neutral channel errors."""
+
+from __future__ import annotations
+
+import datetime as dtm
+import os
+import warnings
+
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.core.errors import (
+    ChannelError,
+    DestinationInvalid,
+    DestinationMigrated,
+    PermanentError,
+    RateLimited,
+    RecipientUnreachable,
+    TransientError,
+)
+
+# PTB 22 warns whenever it builds or reads an int-valued time period (RetryAfter does both inside
+# its constructor) unless this opt-in is set; under warnings-as-errors that would replace the
+# RetryAfter we must map. PTB reads the variable at each use, so setting it on import suffices.
+os.environ["PTB_TIMEDELTA"] = "true"
+
+# Checked in order against the lower-cased description of a 403 (platform-facts 1.4).
+_FORBIDDEN_KEYS = (
+    ("blocked", "blocked"),
+    ("deactivated", "deactivated"),
+    ("kicked", "kicked"),
+    ("not a member", "not_member"),
+    ("was deleted", "chat_deleted"),
+    ("can't initiate conversation", "not_started"),
+)
+
+
+def map_telegram_error(exc: TelegramError) -> ChannelError:
+    """Return the neutral error for a PTB exception (raise it ``from exc``)."""
+    # Order matters: BadRequest and TimedOut are subclasses of NetworkError.
+    if isinstance(exc, RetryAfter):
+        return RateLimited(retry_after_seconds(exc), exc.message)
+    if isinstance(exc, ChatMigrated):
+        return DestinationMigrated(str(exc.new_chat_id), exc.message)
+    if isinstance(exc, Forbidden):
+        return RecipientUnreachable(forbidden_key(exc.message), exc.message)
+    if isinstance(exc, InvalidToken):
+        return PermanentError("invalid_token", exc.message)
+    if isinstance(exc, BadRequest):
+        if "chat not found" in exc.message.lower():
+            return DestinationInvalid("chat_not_found", exc.message)
+        return PermanentError("bad_request", exc.message)
+    if isinstance(exc, TimedOut | NetworkError):
+        return TransientError("network", exc.message)
+    if isinstance(exc, Conflict):
+        return TransientError("conflict", exc.message)
+    return PermanentError("telegram_error", exc.message)
+
+
+def forbidden_key(description: str) -> str:
+    """Return the stable error key for a 403 description."""
+    lowered = description.lower()
+    for needle, key in _FORBIDDEN_KEYS:
+        if needle in lowered:
+            return key
+    return "forbidden"
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """Return ``retry_after`` in seconds, whether PTB gives an int or a timedelta."""
+    with warnings.catch_warnings():
+        # Without PTB_TIMEDELTA=true, PTB warns on every read; both shapes are handled below.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    if isinstance(value, dtm.timedelta):
+        return value.total_seconds()
+    return float(value)
