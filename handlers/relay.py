@@ -82,7 +82,7 @@ async def relay_new_topics(
 
 async def _queue_topic(topic: Topic, ctx: HandlerContext, settings: RelaySettings) -> int:
     items = []
-    for dest in await ctx.destinations.active_for_board(topic.board_id, topic.board_name):
+    for dest in await ctx.destinations.active_for_board(topic.board_id):
         recipient = Recipient(
             ChannelName(dest.channel), ChatId(dest.chat_id), ChatKind(dest.chat_kind), dest.thread_id
         )
