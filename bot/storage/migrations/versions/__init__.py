@@ -1,0 +1,1 @@
+"""One Alembic revision per described schema change."""

@@ -1,0 +1,92 @@
+"""Delivery health per chat: errors and successes recorded on destinations and subscribers."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+
+from bot.core.clock import Clock, SystemClock
+from bot.storage.db import Database
+from bot.storage.models import Destination, Subscriber
+
+
+class RecipientStateRepo:
+    """Record what happened when we tried to reach a chat."""
+
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        self._db = db
+        self._clock = clock or SystemClock()
+
+    async def record_error(
+        self, channel: str, chat_id: str, error_key: str, detail: str, *, deactivate: bool
+    ) -> None:
+        """Store the error on the chat's destinations; with ``deactivate`` stop sending there."""
+        now = self._clock.now()
+        health = {"error_key": error_key[:64], "last_error": detail[:500], "last_error_at": now}
+        if deactivate:
+            health["active"] = False
+        async with self._db.write() as session:
+            await session.execute(
+                update(Destination)
+                .where(Destination.channel == channel, Destination.chat_id == chat_id)
+                .values(**health)
+            )
+            if deactivate:
+                await session.execute(
+                    update(Subscriber)
+                    .where(Subscriber.channel == channel, Subscriber.chat_id == chat_id)
+                    .values(active=False, inactive_reason=error_key[:64], updated_at=now)
+                )
+
+    async def record_ok(self, channel: str, chat_id: str) -> None:
+        """Clear the chat's destination error and note the successful send."""
+        now = self._clock.now()
+        async with self._db.write() as session:
+            await session.execute(
+                update(Destination)
+                .where(Destination.channel == channel, Destination.chat_id == chat_id)
+                .values(error_key=None, last_error=None, last_ok_at=now)
+            )
+
+    async def replace_chat_id(self, channel: str, old: str, new: str) -> None:
+        """Move destinations and subscribers to a chat's new id (Telegram group migration)."""
+        now = self._clock.now()
+        async with self._db.write() as session:
+            taken_threads = set(
+                (
+                    await session.scalars(
+                        select(Destination.thread_id).where(
+                            Destination.channel == channel, Destination.chat_id == new
+                        )
+                    )
+                ).all()
+            )
+            old_destinations = (
+                await session.scalars(
+                    select(Destination).where(
+                        Destination.channel == channel, Destination.chat_id == old
+                    )
+                )
+            ).all()
+            for destination in old_destinations:
+                if destination.thread_id in taken_threads:
+                    # The new chat is already configured: the old row is now a duplicate.
+                    await session.delete(destination)
+                else:
+                    destination.chat_id = new
+            subscriber_exists = await session.scalar(
+                select(Subscriber.id).where(
+                    Subscriber.channel == channel, Subscriber.chat_id == new
+                )
+            )
+            if subscriber_exists is not None:
+                await session.execute(
+                    delete(Subscriber).where(
+                        Subscriber.channel == channel, Subscriber.chat_id == old
+                    )
+                )
+            else:
+                await session.execute(
+                    update(Subscriber)
+                    .where(Subscriber.channel == channel, Subscriber.chat_id == old)
+                    .values(chat_id=new, updated_at=now)
+                )

@@ -1,0 +1,120 @@
+"""Forum topics Minbar has seen, and the decision taken on each (relay, hold, skip…)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import exists, select, update
+
+from bot.core.clock import Clock, SystemClock
+from bot.storage.db import Database, table_of
+from bot.storage.models import ForumTopic
+
+_T = table_of(ForumTopic)
+_IN_CHUNK = 500
+"""Ids per IN (...) list, well under every backend's bound-parameter limit."""
+
+
+class TopicFacts(Protocol):
+    """What the repository keeps of a forum topic (``bot.forum.source.Topic`` fits)."""
+
+    @property
+    def topic_id(self) -> int: ...
+    @property
+    def board_id(self) -> int | None: ...
+    @property
+    def board_name(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def link(self) -> str: ...
+    @property
+    def posted_at(self) -> datetime: ...
+
+
+class TopicRepo:
+    """Remember topics so each is judged, and relayed, exactly once."""
+
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        self._db = db
+        self._clock = clock or SystemClock()
+
+    async def is_empty(self) -> bool:
+        """Return True before the first topic was ever recorded (first run)."""
+        async with self._db.read() as session:
+            return not await session.scalar(select(exists().where(_T.c.topic_id.is_not(None))))
+
+    async def unseen_ids(self, topic_ids: Collection[int]) -> set[int]:
+        """Return the ids among ``topic_ids`` that were never recorded."""
+        wanted = sorted(set(topic_ids))
+        seen: set[int] = set()
+        async with self._db.read() as session:
+            for start in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[start : start + _IN_CHUNK]
+                stmt = select(_T.c.topic_id).where(_T.c.topic_id.in_(chunk))
+                seen.update((await session.scalars(stmt)).all())
+        return set(wanted) - seen
+
+    async def record(
+        self,
+        topic: TopicFacts,
+        *,
+        decision: str,
+        reason: str | None = None,
+        decided_by: str = "auto",
+    ) -> bool:
+        """Insert the topic unless known; True only for the one caller that inserted it."""
+        now = self._clock.now()
+        stmt = (
+            self._db.insert(_T)
+            .values(
+                topic_id=topic.topic_id,
+                board_id=topic.board_id,
+                board_name=topic.board_name[:200],
+                subject=topic.subject[:500],
+                link=topic.link[:500],
+                posted_at=topic.posted_at,
+                first_seen_at=now,
+                decision=decision,
+                decision_reason=reason[:500] if reason else None,
+                decided_by=decided_by,
+                decided_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[_T.c.topic_id])
+            .returning(_T.c.topic_id)
+        )
+        async with self._db.write() as session:
+            return (await session.execute(stmt)).first() is not None
+
+    async def set_decision(self, topic_id: int, decision: str, reason: str | None, by: str) -> bool:
+        """Change a topic's decision (an admin approved or rejected it); False if unknown."""
+        stmt = (
+            update(_T)
+            .where(_T.c.topic_id == topic_id)
+            .values(
+                decision=decision,
+                decision_reason=reason[:500] if reason else None,
+                decided_by=by[:64],
+                decided_at=self._clock.now(),
+            )
+        )
+        async with self._db.write() as session:
+            result = await session.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def get(self, topic_id: int) -> ForumTopic | None:
+        """Return one recorded topic."""
+        async with self._db.read() as session:
+            return await session.get(ForumTopic, topic_id)
+
+    async def recent(self, limit: int) -> list[ForumTopic]:
+        """Return the most recently seen topics, newest first."""
+        stmt = (
+            select(ForumTopic)
+            .order_by(ForumTopic.first_seen_at.desc(), ForumTopic.topic_id.desc())
+            .limit(limit)
+        )
+        async with self._db.read() as session:
+            return list((await session.scalars(stmt)).all())

@@ -1,0 +1,95 @@
+"""RecipientStateRepo: delivery errors and successes recorded where /status can see them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.core.clock import FrozenClock
+from bot.storage.db import Database
+from bot.storage.repositories.destinations import DestinationRepo, DestinationSpec
+from bot.storage.repositories.recipients import RecipientStateRepo
+from bot.storage.repositories.subscribers import SubscriberRepo
+
+
+async def test_error_without_deactivate_keeps_chat_active(db: Database, clock: FrozenClock) -> None:
+    """A retryable error is noted on the destination but nobody is switched off."""
+    await DestinationRepo(db, clock).sync_from_config(
+        [DestinationSpec("telegram", "-1", "channel")]
+    )
+    await SubscriberRepo(db, clock).subscribe("telegram", "-1", "channel", "cmd", clock.now())
+    await RecipientStateRepo(db, clock).record_error(
+        "telegram", "-1", "timeout", "read timed out", deactivate=False
+    )
+    [dest] = await DestinationRepo(db, clock).all()
+    assert (dest.active, dest.error_key, dest.last_error, dest.last_error_at) == (
+        True,
+        "timeout",
+        "read timed out",
+        clock.now(),
+    )
+    sub = await SubscriberRepo(db, clock).get("telegram", "-1")
+    assert sub is not None
+    assert sub.active
+
+
+async def test_error_with_deactivate_switches_chat_off(db: Database, clock: FrozenClock) -> None:
+    """A blocked bot deactivates the chat's destinations and subscribers with the reason."""
+    await DestinationRepo(db, clock).sync_from_config(
+        [DestinationSpec("telegram", "-1", "group", 1), DestinationSpec("telegram", "-2", "group")]
+    )
+    await SubscriberRepo(db, clock).subscribe("telegram", "-1", "group", "cmd", clock.now())
+    await RecipientStateRepo(db, clock).record_error(
+        "telegram", "-1", "blocked", "bot was kicked", deactivate=True
+    )
+    by_chat = {d.chat_id: d for d in await DestinationRepo(db, clock).all()}
+    assert not by_chat["-1"].active
+    assert by_chat["-1"].error_key == "blocked"
+    assert by_chat["-2"].active
+    assert by_chat["-2"].error_key is None
+    sub = await SubscriberRepo(db, clock).get("telegram", "-1")
+    assert sub is not None
+    assert (sub.active, sub.inactive_reason) == (False, "blocked")
+
+
+async def test_ok_clears_the_error(db: Database, clock: FrozenClock) -> None:
+    """A successful send clears the destination's error and stamps last_ok_at."""
+    destinations = DestinationRepo(db, clock)
+    await destinations.sync_from_config([DestinationSpec("telegram", "-1", "channel")])
+    recipients = RecipientStateRepo(db, clock)
+    await recipients.record_error("telegram", "-1", "timeout", "x", deactivate=False)
+    clock.advance(60)
+    await recipients.record_ok("telegram", "-1")
+    [dest] = await destinations.all()
+    assert (dest.error_key, dest.last_error, dest.last_ok_at) == (None, None, clock.now())
+    assert dest.last_error_at == clock.now() - timedelta(seconds=60)
+    assert await destinations.unhealthy() == []
+
+
+async def test_replace_chat_id_follows_group_migration(db: Database, clock: FrozenClock) -> None:
+    """A group that became a supergroup keeps its destination and subscriber under the new id."""
+    destinations = DestinationRepo(db, clock)
+    await destinations.sync_from_config([DestinationSpec("telegram", "-5", "group", name="Team")])
+    subscribers = SubscriberRepo(db, clock)
+    await subscribers.subscribe("telegram", "-5", "group", "cmd", clock.now())
+    await RecipientStateRepo(db, clock).replace_chat_id("telegram", "-5", "-1005")
+    [dest] = await destinations.all()
+    assert (dest.chat_id, dest.name, dest.active) == ("-1005", "Team", True)
+    assert await subscribers.get("telegram", "-5") is None
+    moved = await subscribers.get("telegram", "-1005")
+    assert moved is not None
+    assert moved.active
+
+
+async def test_replace_chat_id_merges_into_existing_rows(db: Database, clock: FrozenClock) -> None:
+    """When the new id is already known, the old duplicates are removed instead of clashing."""
+    destinations = DestinationRepo(db, clock)
+    await destinations.sync_from_config(
+        [DestinationSpec("telegram", "-5", "group"), DestinationSpec("telegram", "-1005", "group")]
+    )
+    subscribers = SubscriberRepo(db, clock)
+    await subscribers.subscribe("telegram", "-5", "group", "cmd", clock.now())
+    await subscribers.subscribe("telegram", "-1005", "group", "cmd", clock.now())
+    await RecipientStateRepo(db, clock).replace_chat_id("telegram", "-5", "-1005")
+    assert [d.chat_id for d in await destinations.all()] == ["-1005"]
+    assert await subscribers.get("telegram", "-5") is None
+    assert await subscribers.get("telegram", "-1005") is not None
