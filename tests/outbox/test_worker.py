@@ -1,0 +1,508 @@
+"""Tests for the outbox worker against the real outbox repository."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.core.channel import ChannelRegistry
+from bot.core.errors import (
+    DestinationMigrated,
+    PermanentError,
+    RateLimited,
+    RecipientUnreachable,
+    TransientError,
+)
+from bot.core.ids import OutboxId
+from bot.core.messages import ChatKind, DeliveryResult, DeliveryStatus, OutboundMessage
+from bot.outbox.ratelimit import RateLimiter, RatePolicy
+from bot.outbox.worker import OutboxWorker
+from bot.storage.db import Database
+from bot.storage.models import Destination, OutboxRow, Subscriber
+from bot.storage.repositories.outbox import OutboxRepo
+from bot.storage.repositories.recipients import RecipientStateRepo
+from tests.outbox.conftest import START, FakeTime, ScriptedChannel, item
+
+WorkerFactory = Callable[..., OutboxWorker]
+
+
+@pytest.fixture
+def make_worker(
+    repo: OutboxRepo,
+    recipients: RecipientStateRepo,
+    registry: ChannelRegistry,
+    fake_time: FakeTime,
+) -> WorkerFactory:
+    """Return a factory of workers wired to the test repo, channel and time."""
+
+    def build(policy: RatePolicy | None = None, **kwargs: Any) -> OutboxWorker:
+        limiter = RateLimiter(policy or RatePolicy.unlimited(), fake_time.monotonic)
+        options: dict[str, Any] = {
+            "worker_id": "w1",
+            "clock": fake_time.clock,
+            "sleep": fake_time.sleep,
+            "monotonic": fake_time.monotonic,
+            "rng": random.Random(3),
+        }
+        options.update(kwargs)
+        return OutboxWorker(repo, recipients, registry, {"tg": limiter}, **options)
+
+    return build
+
+
+async def rows(db: Database) -> dict[str, OutboxRow]:
+    """Return every outbox row keyed by idempotency key."""
+    async with db.read() as session:
+        found = (await session.scalars(select(OutboxRow))).all()
+    return {row.idempotency_key: row for row in found}
+
+
+async def test_due_rows_are_sent_and_marked_sent(
+    repo: OutboxRepo, channel: ScriptedChannel, make_worker: WorkerFactory, db: Database
+) -> None:
+    """Every due row is sent once and recorded as sent with its provider id."""
+    await repo.enqueue([item(f"k{n}", str(n)) for n in range(5)])
+    assert await make_worker().drain_once() == 5
+    assert sorted(m.recipient.chat_id for m in channel.sent) == ["0", "1", "2", "3", "4"]
+    stored = await rows(db)
+    assert {r.status for r in stored.values()} == {"sent"}
+    assert all(r.provider_message_id for r in stored.values())
+    assert await make_worker().drain_once() == 0
+
+
+async def test_retry_after_is_honoured_exactly_while_others_go_on(
+    repo: OutboxRepo,
+    channel: ScriptedChannel,
+    make_worker: WorkerFactory,
+    fake_time: FakeTime,
+    db: Database,
+) -> None:
+    """A 429 holds its recipient exactly retry_after; other recipients are sent meanwhile."""
+    channel.script["a"] = [RateLimited(5.0)]
+    await repo.enqueue([item("a1", "a"), item("a2", "a"), item("b1", "b")])
+    worker = make_worker(concurrency=1)
+    assert await worker.drain_once() == 3
+    assert [m.recipient.chat_id for m in channel.sent] == ["b"]
+    stored = await rows(db)
+    assert stored["a1"].status == "pending"
+    assert stored["a1"].error_key == "rate_limited"
+    assert stored["a1"].next_attempt_at == START + timedelta(seconds=5)
+    assert stored["a2"].status == "pending"
+    assert stored["a2"].next_attempt_at >= START + timedelta(seconds=5)
+
+    fake_time.advance(4.99)
+    assert await worker.drain_once() == 0
+    assert channel.attempts.count("a") == 1
+    fake_time.advance(0.01)
+    assert await worker.drain_once() == 2
+    assert [m.recipient.chat_id for m in channel.sent] == ["b", "a", "a"]
+    assert {r.status for r in (await rows(db)).values()} == {"sent"}
+
+
+async def test_a_global_429_holds_the_whole_channel(
+    repo: OutboxRepo,
+    channel: ScriptedChannel,
+    make_worker: WorkerFactory,
+    fake_time: FakeTime,
+    db: Database,
+) -> None:
+    """A channel-wide retry_after delays every recipient of that channel."""
+    channel.script["a"] = [RateLimited(3.0, scope="global")]
+    await repo.enqueue([item("a1", "a"), item("b1", "b"), item("c1", "c")])
+    worker = make_worker(concurrency=1)
+    await worker.drain_once()
+    assert channel.sent == []
+    stored = await rows(db)
+    assert {r.next_attempt_at for r in stored.values()} == {START + timedelta(seconds=3)}
+    fake_time.advance(3.0)
+    assert await worker.drain_once() == 3
+    assert len(channel.sent) == 3
+
+
+async def _add_recipient(db: Database, chat: str, fake_time: FakeTime) -> None:
+    now = fake_time.clock.now()
+    async with db.write() as session:
+        session.add(Destination(channel="tg", chat_id=chat, chat_kind="group", created_at=now))
+        session.add(
+            Subscriber(channel="tg", chat_id=chat, created_at=now, updated_at=now, settings={})
+        )
+
+
+async def _recipient_state(db: Database, chat: str) -> tuple[Destination, Subscriber]:
+    async with db.read() as session:
+        dest = (await session.scalars(select(Destination).where(Destination.chat_id == chat))).one()
+        sub = (await session.scalars(select(Subscriber).where(Subscriber.chat_id == chat))).one()
+    return dest, sub
+
+
+@pytest.mark.parametrize(
+    ("error", "deactivated"),
+    [
+        (RecipientUnreachable("blocked", "bot was blocked"), True),
+        (PermanentError("bad_request", "message is too long"), False),
+    ],
+)
+async def test_permanent_errors_are_never_retried_and_recorded_on_the_recipient(
+    repo: OutboxRepo,
+    channel: ScriptedChannel,
+    make_worker: WorkerFactory,
+    fake_time: FakeTime,
+    db: Database,
+    error: Exception,
+    deactivated: bool,
+) -> None:
+    """A permanent error fails the row for good and stores its key on the recipient."""
+    await _add_recipient(db, "x", fake_time)
+    channel.script["x"] = [error]
+    await repo.enqueue([item("x1", "x", destination_id=1)])
+    worker = make_worker()
+    await worker.drain_once()
+    row = (await rows(db))["x1"]
+    assert (row.status, row.error_key) == ("failed", error.error_key)  # type: ignore[attr-defined]
+    dest, sub = await _recipient_state(db, "x")
+    assert dest.error_key == error.error_key  # type: ignore[attr-defined]
+    assert dest.active is not deactivated
+    assert sub.active is not deactivated
+    fake_time.advance(86_400)
+    assert await worker.drain_once() == 0
+    assert channel.attempts == ["x"]
+
+
+async def test_transient_errors_back_off_then_give_up(
+    repo: OutboxRepo,
+    channel: ScriptedChannel,
+    make_worker: WorkerFactory,
+    fake_time: FakeTime,
+    db: Database,
+) -> None:
+    """Transient failures retry after capped growing delays, then fail as gave_up."""
+    channel.script["t"] = [TransientError("timeout") for _ in range(10)]
+    await repo.enqueue([item("t1", "t")])
+    worker = make_worker(max_attempts=3, backoff_base=2.0, backoff_max=3.0)
+    ceilings = [2.0, 3.0]  # base * 2**(attempt-1), capped at backoff_max
+    for ceiling in ceilings:
+        sent_at = fake_time.clock.now()
+        assert await worker.drain_once() == 1
+        row = (await rows(db))["t1"]
+        assert (row.status, row.error_key) == ("pending", "timeout")
+        wait = (row.next_attempt_at - sent_at).total_seconds()
+        assert 0.0 <= wait <= ceiling
+        fake_time.advance(ceiling)
+    assert await worker.drain_once() == 1
+    row = (await rows(db))["t1"]
+    assert (row.status, row.error_key, row.attempts) == ("failed", "gave_up", 3)
+    fake_time.advance(3600)
+    assert await worker.drain_once() == 0
+    assert len(channel.attempts) == 3
+
+
+async def test_unexpected_exceptions_are_retried_and_logged(
+    repo: OutboxRepo,
+    channel: ScriptedChannel,
+    make_worker: WorkerFactory,
+    db: Database,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A bug in an adapter is logged with its traceback and the row is retried, not lost."""
+    channel.script["u"] = [ZeroDivisionError("boom")]
+    await repo.enqueue([item("u1", "u")])
+    with caplog.at_level(logging.ERROR):
+        await make_worker().drain_once()
+    row = (await rows(db))["u1"]
+    assert (row.status, row.error_key) == ("pending", "unexpected")
+    assert any(r.exc_info for r in caplog.records)
+
+
+async def test_migrated_group_is_rerouted_and_resent(
+    repo: OutboxRepo,
+    channel: ScriptedChannel,
+    make_worker: WorkerFactory,
+    fake_time: FakeTime,
+    db: Database,
+) -> None:
+    """A group that became a supergroup gets the message at its new id, and so do later rows."""
+    await _add_recipient(db, "-1", fake_time)
+    channel.script["-1"] = [DestinationMigrated("-1001")]
+    await repo.enqueue(
+        [item("g1", "-1", kind=ChatKind.GROUP), item("g2", "-1", kind=ChatKind.GROUP)]
+    )
+    worker = make_worker(concurrency=1)
+    await worker.drain_once()
+    assert await worker.drain_once() >= 1
+    await worker.drain_once()
+    assert [m.recipient.chat_id for m in channel.sent] == ["-1001", "-1001"]
+    stored = await rows(db)
+    assert {(r.status, r.chat_id, r.rate_key) for r in stored.values()} == {
+        ("sent", "-1001", "tg:-1001")
+    }
+    dest, _ = await _recipient_state(db, "-1001")
+    assert dest.chat_id == "-1001"
+
+
+async def test_an_idempotency_key_is_never_sent_twice(
+    repo: OutboxRepo, channel: ScriptedChannel, make_worker: WorkerFactory
+) -> None:
+    """Enqueueing a key again, before or after it was sent, sends nothing more."""
+    assert await repo.enqueue([item("same", "a"), item("same", "a")]) == 1
+    worker = make_worker()
+    await worker.drain_once()
+    assert await repo.enqueue([item("same", "a")]) == 0
+    assert await worker.drain_once() == 0
+    assert len(channel.sent) == 1
+
+
+async def test_a_crashed_workers_rows_are_reclaimed_after_the_lease(
+    repo: OutboxRepo,
+    channel: ScriptedChannel,
+    make_worker: WorkerFactory,
+    fake_time: FakeTime,
+    db: Database,
+) -> None:
+    """Rows claimed by a worker that died are sent by another once the lease expires."""
+    await repo.enqueue([item(f"c{n}", str(n)) for n in range(4)])
+    dead = await repo.claim_due("dead-worker", 10, lease_seconds=60)
+    assert len(dead) == 4
+    survivor = make_worker(worker_id="w2", lease_seconds=60)
+    assert await survivor.drain_once() == 0
+    fake_time.advance(59)
+    assert await survivor.drain_once() == 0
+    fake_time.advance(2)
+    assert await survivor.drain_once() == 4
+    assert len(channel.sent) == 4
+    stored = await rows(db)
+    assert {(r.status, r.attempts) for r in stored.values()} == {("sent", 2)}
+
+
+async def test_stop_releases_claimed_rows_not_yet_sent(
+    repo: OutboxRepo,
+    channel: ScriptedChannel,
+    make_worker: WorkerFactory,
+    db: Database,
+) -> None:
+    """Setting stop finishes the send in flight and gives every unsent row back at once."""
+    in_flight = asyncio.Event()
+    finish = asyncio.Event()
+
+    async def slow(_message: OutboundMessage) -> None:
+        in_flight.set()
+        await finish.wait()
+
+    async def never(_seconds: float) -> None:
+        await asyncio.Event().wait()
+
+    channel.script["a"] = [slow]
+    await repo.enqueue([item("a1", "a"), item("b1", "b"), item("c1", "c"), item("d1", "d")])
+    # 1 msg/s: "b" must wait a second for its slot; "c" and "d" wait for the single slot.
+    worker = make_worker(
+        RatePolicy(global_per_second=1.0, global_burst=1), concurrency=1, sleep=never
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    await asyncio.wait_for(in_flight.wait(), 2)
+    stop.set()
+    finish.set()
+    await asyncio.wait_for(running, 2)
+    stored = await rows(db)
+    assert stored["a1"].status == "sent"
+    others = [stored[k] for k in ("b1", "c1", "d1")]
+    assert {(r.status, r.attempts, r.claimed_by) for r in others} == {("pending", 0, None)}
+    assert [m.recipient.chat_id for m in channel.sent] == ["a"]
+
+
+async def test_rows_beyond_the_hold_threshold_are_given_back_without_an_attempt(
+    repo: OutboxRepo,
+    channel: ScriptedChannel,
+    make_worker: WorkerFactory,
+    fake_time: FakeTime,
+    db: Database,
+) -> None:
+    """A chat that may only send again in 10 s is released until then, attempts unchanged."""
+    policy = RatePolicy(
+        global_per_second=30.0, global_burst=30, per_chat_per_second=0.1, per_chat_burst=1
+    )
+    await repo.enqueue([item("a1", "a"), item("a2", "a")])
+    worker = make_worker(policy, concurrency=1)
+    await worker.drain_once()
+    stored = await rows(db)
+    assert stored["a1"].status == "sent"
+    assert (stored["a2"].status, stored["a2"].attempts) == ("pending", 0)
+    wait = (stored["a2"].next_attempt_at - START).total_seconds()
+    assert wait == pytest.approx(10.0, abs=0.01)
+    fake_time.advance(wait)
+    assert await worker.drain_once() == 1
+    assert len(channel.sent) == 2
+
+
+async def test_a_busy_chats_backlog_is_spread_over_its_pace(
+    repo: OutboxRepo, make_worker: WorkerFactory, db: Database
+) -> None:
+    """Rows of one slow chat are given back at successive slots, not all at the same time."""
+    policy = RatePolicy(
+        global_per_second=30.0, global_burst=30, per_chat_per_second=0.1, per_chat_burst=1
+    )
+    await repo.enqueue([item(f"a{n}", "a") for n in range(5)])
+    await make_worker(policy, concurrency=1).drain_once()
+    stored = await rows(db)
+    waits = [(stored[f"a{n}"].next_attempt_at - START).total_seconds() for n in range(1, 5)]
+    assert stored["a0"].status == "sent"
+    assert waits == pytest.approx([10.0, 20.0, 30.0, 40.0], abs=0.01)
+
+
+async def test_short_rate_waits_are_slept_not_released(
+    repo: OutboxRepo, channel: ScriptedChannel, make_worker: WorkerFactory, fake_time: FakeTime
+) -> None:
+    """Sends due within the threshold wait in the worker, spaced exactly by the rate."""
+    sent_at: list[float] = []
+
+    def stamp(_message: OutboundMessage) -> None:
+        sent_at.append(fake_time.monotonic())
+
+    for chat in "abcd":
+        channel.script[chat] = [stamp]
+    policy = RatePolicy(global_per_second=2.0, global_burst=1)
+    await repo.enqueue([item(f"{c}1", c) for c in "abcd"])
+    assert await make_worker(policy, concurrency=1).drain_once() == 4
+    assert len(channel.sent) == 4
+    gaps = [later - earlier for earlier, later in itertools.pairwise(sent_at)]
+    assert gaps == pytest.approx([0.5, 0.5, 0.5], abs=1e-6)
+
+
+async def test_a_stopped_channel_releases_rows_with_a_warning(
+    repo: OutboxRepo,
+    recipients: RecipientStateRepo,
+    fake_time: FakeTime,
+    db: Database,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Rows for a channel that is not running wait and are not failed."""
+    idle = ChannelRegistry()
+    idle.add(ScriptedChannel())  # registered, never started
+    worker = OutboxWorker(
+        repo,
+        recipients,
+        idle,
+        {},
+        worker_id="w1",
+        clock=fake_time.clock,
+        monotonic=fake_time.monotonic,
+        channel_retry_delay=30.0,
+    )
+    await repo.enqueue([item("a1", "a")])
+    with caplog.at_level(logging.WARNING):
+        assert await worker.drain_once() == 1
+    row = (await rows(db))["a1"]
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert row.next_attempt_at == START + timedelta(seconds=30)
+    assert "not running" in caplog.text
+
+
+async def test_skipped_results_are_recorded_as_skipped(
+    repo: OutboxRepo, channel: ScriptedChannel, make_worker: WorkerFactory, db: Database
+) -> None:
+    """A channel that deliberately skips a message leaves the row skipped with the reason."""
+    channel.script["s"] = [DeliveryResult(status=DeliveryStatus.SKIPPED, reason="opted_out")]
+    await repo.enqueue([item("s1", "s")])
+    await make_worker().drain_once()
+    row = (await rows(db))["s1"]
+    assert (row.status, row.error_key) == ("skipped", "opted_out")
+
+
+async def test_a_successful_send_clears_the_destination_error(
+    repo: OutboxRepo,
+    recipients: RecipientStateRepo,
+    make_worker: WorkerFactory,
+    fake_time: FakeTime,
+    db: Database,
+) -> None:
+    """Sending to a destination records it healthy again."""
+    await _add_recipient(db, "-5", fake_time)
+    await recipients.record_error("tg", "-5", "timeout", "x", deactivate=False)
+    await repo.enqueue([item("d1", "-5", kind=ChatKind.GROUP, destination_id=1)])
+    await make_worker().drain_once()
+    dest, _ = await _recipient_state(db, "-5")
+    assert dest.error_key is None
+    assert dest.last_ok_at is not None
+
+
+async def test_outcomes_are_written_during_the_batch(
+    repo: OutboxRepo, channel: ScriptedChannel, make_worker: WorkerFactory
+) -> None:
+    """Outcomes are flushed every few results, so a crash mid-batch resends little."""
+    seen: list[str] = []
+
+    async def wait_for_first_row(_message: OutboundMessage) -> None:
+        # The batch cannot end while this send waits: only a mid-batch flush can record row 1.
+        for _ in range(400):
+            first = await repo.get(OutboxId(1))
+            assert first is not None
+            if first.status == "sent":
+                break
+            await asyncio.sleep(0.005)
+        seen.append(first.status)
+
+    await repo.enqueue([item(f"k{n}", str(n)) for n in range(5)])
+    channel.script["4"] = [wait_for_first_row]
+    await make_worker(concurrency=1, flush_every=2).drain_once()
+    assert seen == ["sent"]
+
+
+async def test_run_sends_new_rows_when_notified_until_stopped(
+    repo: OutboxRepo, channel: ScriptedChannel, make_worker: WorkerFactory
+) -> None:
+    """The run loop sleeps between polls, wakes on notify() for new rows and stops on request."""
+    stop = asyncio.Event()
+    worker = make_worker(poll_interval=3600, sleep=asyncio.sleep)
+    running = asyncio.create_task(worker.run(stop))
+
+    arrived = {chat: asyncio.Event() for chat in "ab"}
+    for chat, event in arrived.items():
+        channel.script[chat] = [lambda _m, e=event: e.set()]
+
+    await asyncio.sleep(0.05)  # the worker found nothing and went to sleep for an hour
+    for count, chat in enumerate("ab", start=1):
+        await repo.enqueue([item(f"r{count}", chat)])
+        worker.notify()
+        await asyncio.wait_for(arrived[chat].wait(), 2)
+    stop.set()
+    await asyncio.wait_for(running, 2)
+    assert [m.recipient.chat_id for m in channel.sent] == ["a", "b"]
+
+
+async def test_two_workers_on_separate_connections_send_each_row_once(
+    db_twin: Callable[[], Database],
+    recipients: RecipientStateRepo,
+    channel: ScriptedChannel,
+    registry: ChannelRegistry,
+    fake_time: FakeTime,
+    db: Database,
+) -> None:
+    """Two workers (as two processes would) share the queue without sending any row twice."""
+    first = OutboxRepo(db_twin(), fake_time.clock)
+    second = OutboxRepo(db_twin(), fake_time.clock)
+    await first.enqueue([item(f"k{n}", str(n)) for n in range(120)])
+    workers = [
+        OutboxWorker(
+            repo, recipients, registry, {}, worker_id=name, clock=fake_time.clock, batch_size=7
+        )
+        for name, repo in (("w1", first), ("w2", second))
+    ]
+
+    async def drain(worker: OutboxWorker) -> int:
+        total = 0
+        while handled := await worker.drain_once():
+            total += handled
+        return total
+
+    handled = await asyncio.gather(*(drain(w) for w in workers))
+    assert sum(handled) == 120
+    assert min(handled) > 0, handled  # both really competed for rows
+    assert sorted(m.recipient.chat_id for m in channel.sent) == sorted(str(n) for n in range(120))
+    assert {r.status for r in (await rows(db)).values()} == {"sent"}
