@@ -101,7 +101,9 @@ def _whatsapp(config: Config, on_message: InboundHandler, out: ConsoleOutput) ->
     from bot.channels.whatsapp import WhatsAppChannel, WhatsAppTemplate
 
     sid, token = config.twilio.account_sid, config.twilio.auth_token
-    assert sid is not None and token is not None  # the config check requires them in live mode
+    # The config check requires both in live mode.
+    assert sid is not None
+    assert token is not None
     return WhatsAppChannel(
         sid.get_secret_value(),
         token.get_secret_value(),
@@ -171,7 +173,9 @@ class Service:
         if report.relayed or report.skipped_backfill:
             logger.info(
                 "Forum poll: %d topics, relayed %s, marked seen without relaying %s",
-                report.fetched, report.relayed, report.skipped_backfill,
+                report.fetched,
+                report.relayed,
+                report.skipped_backfill,
             )
 
     def web_routes(self) -> list[BaseRoute]:
@@ -194,29 +198,32 @@ def build_service(
     """Wire every part of the service from the configuration."""
     clock = clock or SystemClock()
     db = Database(config.database.url, echo=config.database.echo)
-    repos = dict(
-        outbox=OutboxRepo(db, clock),
-        subscribers=SubscriberRepo(db, clock),
-        destinations=DestinationRepo(db, clock),
-        topics=TopicRepo(db, clock),
-        dialogs=DialogRepo(db, clock),
-        inbound=InboundDedupRepo(db, clock),
-        state=StateRepo(db, clock),
-    )
+    outbox = OutboxRepo(db, clock)
+    state = StateRepo(db, clock)
+    destinations = DestinationRepo(db, clock)
     commands: CommandRegistry[HandlerContext] = CommandRegistry()
     register_commands(commands)
     channels = ChannelRegistry()
-    status = ServiceStatus(db=db, channels=channels, clock=clock, outbox=repos["outbox"],
-                           state=repos["state"], destinations=repos["destinations"])
+    status = ServiceStatus(
+        db=db, channels=channels, clock=clock, outbox=outbox, state=state, destinations=destinations
+    )
     ctx = HandlerContext(
-        **repos,  # type: ignore[arg-type]
+        outbox=outbox,
+        subscribers=SubscriberRepo(db, clock),
+        destinations=destinations,
+        topics=TopicRepo(db, clock),
+        dialogs=DialogRepo(db, clock),
+        inbound=InboundDedupRepo(db, clock),
+        state=state,
         clock=clock,
         tz=config.service.tz,
-        admins=AdminPolicy({
-            "telegram": frozenset(str(a) for a in config.admins.telegram),
-            "whatsapp": frozenset(config.admins.whatsapp),
-            "console": frozenset({"console-admin"}),
-        }),
+        admins=AdminPolicy(
+            {
+                "telegram": frozenset(str(a) for a in config.admins.telegram),
+                "whatsapp": frozenset(config.admins.whatsapp),
+                "console": frozenset({"console-admin"}),
+            }
+        ),
         commands=commands,
         status=status,
         bot_name=config.service.name,
@@ -232,7 +239,7 @@ def build_service(
         channels.add(channel)
     limiters = {name: RateLimiter(policy) for name, policy in rate_policies(config).items()}
     worker = OutboxWorker(
-        repos["outbox"],  # type: ignore[arg-type]
+        outbox,
         RecipientStateRepo(db, clock),
         channels,
         limiters,
@@ -251,14 +258,25 @@ def build_service(
     )
     specs = [
         DestinationSpec(
-            channel=d.channel, chat_id=d.chat_id, chat_kind=d.kind, thread_id=d.thread_id,
-            name=d.name, boards=tuple(d.boards),
+            channel=d.channel,
+            chat_id=d.chat_id,
+            chat_kind=d.kind,
+            thread_id=d.thread_id,
+            name=d.name,
+            boards=tuple(d.boards),
         )
         for d in config.relay.destinations
     ]
     return Service(
-        config=config, db=db, clock=clock, channels=channels, ctx=ctx, dispatcher=dispatcher,
-        worker=worker, source=forum, leader=leader_lock_for(db, config.cluster.leader_lock_id),
+        config=config,
+        db=db,
+        clock=clock,
+        channels=channels,
+        ctx=ctx,
+        dispatcher=dispatcher,
+        worker=worker,
+        source=forum,
+        leader=leader_lock_for(db, config.cluster.leader_lock_id),
         status=status,
         relay_settings=RelaySettings(limit=config.forum.limit, backfill=config.forum.backfill),
         destination_specs=specs,

@@ -68,5 +68,6 @@ async def run_chat(
 async def _wait_for_reply(console: ConsoleChannel, before: int) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + REPLY_WAIT
-    while len(console.sent) == before and loop.time() < deadline:
+    # The console keeps a plain list of what it sent; polling it briefly is simplest.
+    while len(console.sent) == before and loop.time() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.02)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +11,9 @@ import typer
 
 from bot.core.errors import BotError, ConfigError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Minbar: SMF forum ↔ Telegram & WhatsApp.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Minbar: SMF forum ↔ Telegram & WhatsApp."
+)
 config_app = typer.Typer(no_args_is_help=True, help="Configuration tools.")
 db_app = typer.Typer(no_args_is_help=True, help="Database tools.")
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print their figures.")
@@ -68,7 +69,9 @@ def chat(
     user: Annotated[str, typer.Option(help="Your user id in the chat.")] = "console-user",
     name: Annotated[str, typer.Option(help="Your display name.")] = "Guest",
     admin: Annotated[bool, typer.Option(help="Chat as the console admin.")] = False,
-    style: Annotated[str, typer.Option(help="Show replies as telegram or whatsapp would.")] = "telegram",
+    style: Annotated[
+        str, typer.Option(help="Show replies as telegram or whatsapp would.")
+    ] = "telegram",
 ) -> None:
     """Talk to the bot in this terminal, through the same handlers the platforms use."""
     from bot.chat import run_chat
@@ -109,7 +112,9 @@ def db_upgrade(config: ConfigOption = Path("config.toml")) -> None:
 @bench_app.command("outbox")
 def bench_outbox(
     messages: Annotated[int, typer.Option(min=1, help="Messages to enqueue and drain.")] = 100_000,
-    db_url: Annotated[str | None, typer.Option(help="Database URL (default: a temp SQLite file).")] = None,
+    db_url: Annotated[
+        str | None, typer.Option(help="Database URL (default: a temp SQLite file).")
+    ] = None,
 ) -> None:
     """Enqueue N messages for N recipients and drain them through an instant channel."""
     from bot.outbox.bench import format_bench, run_outbox_bench
@@ -135,4 +140,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -18,8 +18,16 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from bot.config_schema import E164, Config
 from bot.core.errors import ConfigError
 
-__all__ = ["DEFAULT_PATH", "ENV_PREFIX", "Config", "build_config", "check_config", "env_name",
-           "load_config", "looks_like_placeholder"]
+__all__ = [
+    "DEFAULT_PATH",
+    "ENV_PREFIX",
+    "Config",
+    "build_config",
+    "check_config",
+    "env_name",
+    "load_config",
+    "looks_like_placeholder",
+]
 
 DEFAULT_PATH = Path("config.toml")
 ENV_PREFIX = "MINBAR_"
@@ -142,8 +150,9 @@ def _pop_file_secrets(data: dict[str, Any]) -> Iterator[Problem]:
         table = data.get(section)
         if isinstance(table, dict) and key in table:
             del table[key]
-            yield (section, key), (
-                f"secrets come only from the environment (set {env_name((section, key))})"
+            yield (
+                (section, key),
+                (f"secrets come only from the environment (set {env_name((section, key))})"),
             )
 
 
@@ -213,8 +222,9 @@ def _missing_live_secrets(data: Mapping[str, Any]) -> Iterator[Problem]:
         for section, key in needed:
             present = data.get(section)
             if not isinstance(present, dict) or key not in present:
-                yield (section, key), (
-                    f'required when {platform}.mode = "live"; set {env_name((section, key))}'
+                yield (
+                    (section, key),
+                    (f'required when {platform}.mode = "live"; set {env_name((section, key))}'),
                 )
 
 

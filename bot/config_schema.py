@@ -30,7 +30,6 @@ _BOT_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts as secret_token
 
 
-
 def _e164(value: str) -> str:
     if not E164.match(value):
         raise ValueError(f'"{value}" is not an E.164 number like "+2348012345678"')
@@ -113,9 +112,7 @@ class DatabaseSettings(Section):
     @classmethod
     def _supported_driver(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError(
-                'must start with "sqlite+aiosqlite://" or "postgresql+asyncpg://"'
-            )
+            raise ValueError('must start with "sqlite+aiosqlite://" or "postgresql+asyncpg://"')
         return value
 
     @property

@@ -11,7 +11,10 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 # Bot API URLs carry the token as /bot<token>/; Twilio uses basic auth headers.
-_TOKEN_PATTERNS = (re.compile(r"bot\d{5,}:[A-Za-z0-9_-]{20,}"), re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}"))
+_TOKEN_PATTERNS = (
+    re.compile(r"bot\d{5,}:[A-Za-z0-9_-]{20,}"),
+    re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}"),
+)
 
 
 class RedactingFilter(logging.Filter):

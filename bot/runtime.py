@@ -95,9 +95,7 @@ class Runtime:
         logger.info("Minbar started: channels %s", ", ".join(svc.channels.names()))
 
     async def _wake_worker(self) -> None:
-        wake = getattr(self.service.worker, "wake", None)
-        if callable(wake):
-            wake()
+        self.service.worker.notify()
 
     async def _publish_command_menus(self) -> None:
         menu = self.service.ctx.commands.menu()
@@ -112,8 +110,13 @@ class Runtime:
         web = self.service.config.web
         app = create_web_app(self.service.status, self.service.web_routes())
         config = uvicorn.Config(
-            app, host=web.host, port=web.port, log_config=None, lifespan="off",
-            access_log=False, timeout_graceful_shutdown=3,
+            app,
+            host=web.host,
+            port=web.port,
+            log_config=None,
+            lifespan="off",
+            access_log=False,
+            timeout_graceful_shutdown=3,
         )
         self._server = _EmbeddedServer(config)
         self._tasks.append(asyncio.create_task(self._server.serve(), name="web"))
@@ -135,7 +138,9 @@ class Runtime:
                         svc.status.is_leader = True
                         self._begin_leading()
                     elif not announced_follower:
-                        logger.info("Another process leads; this one serves webhooks and the outbox")
+                        logger.info(
+                            "Another process leads; this one serves webhooks and the outbox"
+                        )
                         announced_follower = True
                 elif not await svc.leader.still_held():
                     svc.status.is_leader = False

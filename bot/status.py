@@ -36,7 +36,7 @@ class ServiceStatus:
         """Return whether the database answers a trivial query."""
         try:
             return await self.db.ping()
-        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        except Exception as exc:
             logger.warning("Database ping failed: %s", exc)
             return False
 
@@ -54,7 +54,8 @@ class ServiceStatus:
             depth = await self.outbox.depth_by_status()
             last_poll = await self.state.get(POLL_STATE_KEY)
             unhealthy = tuple(
-                f"{d.channel}:{d.chat_id} {d.error_key}" for d in await self.destinations.unhealthy()
+                f"{d.channel}:{d.chat_id} {d.error_key}"
+                for d in await self.destinations.unhealthy()
             )
         return StatusSnapshot(
             started_at=self.started_at or self.clock.now(),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -100,8 +100,8 @@ def twilio_routes(
     *,
     auth_token: str,
     public_url: str,
-    on_inbound: Callable[[Mapping[str, str]], Awaitable[None]],
-    on_status: Callable[[StatusUpdate], Awaitable[None]],
+    on_inbound: Callable[[Mapping[str, str]], Coroutine[Any, Any, None]],
+    on_status: Callable[[StatusUpdate], Coroutine[Any, Any, None]],
     work: BackgroundWork,
 ) -> list[Route]:
     """Return the signed Twilio routes: inbound messages and delivery status callbacks."""
@@ -110,7 +110,10 @@ def twilio_routes(
         body = await _read_body(request)
         if body is None:
             return Response(status_code=413)
-        form = FormData(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        pairs: list[tuple[str, str | UploadFile]] = list(
+            parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        )
+        form = FormData(pairs)
         # Behind a proxy the Host header lies; Twilio signed the public URL it called.
         url = public_url + request.url.path
         if request.url.query:

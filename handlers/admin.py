@@ -46,11 +46,15 @@ async def chatid(message: InboundMessage, argument: str, ctx: HandlerContext) ->
     )
 
 
-@command("status", help="Service health: uptime, database, channels, outbox, forum", admin_only=True)
+@command(
+    "status", help="Service health: uptime, database, channels, outbox, forum", admin_only=True
+)
 async def status(message: InboundMessage, argument: str, ctx: HandlerContext) -> None:
     """Report the service's health to an admin."""
     snapshot = await ctx.status.snapshot()
-    await ctx.reply(message, [bold("Minbar status\n"), plain(render_status(snapshot, ctx.clock.now()))])
+    await ctx.reply(
+        message, [bold("Minbar status\n"), plain(render_status(snapshot, ctx.clock.now()))]
+    )
 
 
 def render_status(snap: StatusSnapshot, now: datetime) -> str:

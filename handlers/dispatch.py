@@ -62,8 +62,11 @@ class Dispatcher:
             message = _with_text(message, message.text[:MAX_INBOUND_TEXT])
         if message.chat_kind is ChatKind.PRIVATE:
             await ctx.subscribers.upsert_inbound(
-                message.channel, message.chat_id, message.chat_kind.value,
-                message.sender_name, message.received_at,
+                message.channel,
+                message.chat_id,
+                message.chat_kind.value,
+                message.sender_name,
+                message.received_at,
             )
         parsed = message.command
         if parsed is not None:

@@ -9,7 +9,16 @@ from zoneinfo import ZoneInfo
 
 from bot.core.errors import ForumError
 from bot.core.ids import ChannelName, ChatId
-from bot.core.messages import ChatKind, Choice, OutboundMessage, Recipient, Span, bold, italic, plain
+from bot.core.messages import (
+    ChatKind,
+    Choice,
+    OutboundMessage,
+    Recipient,
+    Span,
+    bold,
+    italic,
+    plain,
+)
 from bot.forum.excerpt import html_to_spans
 from bot.forum.source import ForumSource, Topic
 from bot.storage.repositories.outbox import NewOutboxItem
@@ -84,7 +93,10 @@ async def _queue_topic(topic: Topic, ctx: HandlerContext, settings: RelaySetting
     items = []
     for dest in await ctx.destinations.active_for_board(topic.board_id):
         recipient = Recipient(
-            ChannelName(dest.channel), ChatId(dest.chat_id), ChatKind(dest.chat_kind), dest.thread_id
+            ChannelName(dest.channel),
+            ChatId(dest.chat_id),
+            ChatKind(dest.chat_kind),
+            dest.thread_id,
         )
         message = render_topic_alert(topic, recipient, ctx.tz, settings.excerpt_chars)
         key = f"topic:{topic.topic_id}:dest:{dest.id}"
@@ -125,7 +137,9 @@ async def _record_poll(ctx: HandlerContext, now: datetime, *, ok: bool, detail: 
         "at": now.isoformat(timespec="seconds"),
         "result": "ok" if ok else "failed",
         "detail": detail,
-        "last_success_at": now.isoformat(timespec="seconds") if ok else previous.get("last_success_at"),
+        "last_success_at": now.isoformat(timespec="seconds")
+        if ok
+        else previous.get("last_success_at"),
         "last_error": previous.get("last_error") if ok else detail,
         "consecutive_failures": 0 if ok else int(str(previous.get("consecutive_failures", 0))) + 1,
     }

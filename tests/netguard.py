@@ -35,7 +35,9 @@ def _check(address: Any) -> None:
         return
     host = address[0] if isinstance(address, tuple) and address else address
     if not _is_local(host):
-        raise RealNetworkCallError(f"a test tried to connect to {address!r}; only loopback is allowed")
+        raise RealNetworkCallError(
+            f"a test tried to connect to {address!r}; only loopback is allowed"
+        )
 
 
 def _guarded_connect(self: socket.socket, address: Any) -> None:
@@ -52,7 +54,9 @@ def _guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
     if host is not None:
         name = host.decode() if isinstance(host, bytes) else str(host)
         if not _is_local(name):
-            raise RealNetworkCallError(f"a test tried to resolve {name!r}; only loopback is allowed")
+            raise RealNetworkCallError(
+                f"a test tried to resolve {name!r}; only loopback is allowed"
+            )
     return _real_getaddrinfo(host, *args, **kwargs)
 
 

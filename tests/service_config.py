@@ -18,7 +18,9 @@ def service_data(tmp_path: Path, **sections: dict[str, Any]) -> dict[str, Any]:
         "console": {"output": str(tmp_path / "console.txt")},
         "outbox": {"poll_interval": 0.05},
         "relay": {
-            "destinations": [{"channel": "telegram", "chat_id": "@attaqwaa_demo", "kind": "channel"}]
+            "destinations": [
+                {"channel": "telegram", "chat_id": "@attaqwaa_demo", "kind": "channel"}
+            ]
         },
     }
     for name, values in sections.items():

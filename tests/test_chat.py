@@ -39,5 +39,7 @@ async def test_whatsapp_style_shows_bold_as_stars(tmp_path: Path) -> None:
     """With --style whatsapp the answers look as WhatsApp shows them."""
     config = service_config(tmp_path, web={"enabled": False})
     stdout = io.StringIO()
-    await run_chat(config, name="Musa", style="whatsapp", stdin=io.StringIO("/start\n"), stdout=stdout)
+    await run_chat(
+        config, name="Musa", style="whatsapp", stdin=io.StringIO("/start\n"), stdout=stdout
+    )
     assert "*Assalamu alaikum, Musa!*" in stdout.getvalue()

@@ -75,7 +75,10 @@ class Node:
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "bot", "run", "--config", str(self.config)],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + 30
         while True:
@@ -122,10 +125,10 @@ def nodes(tmp_path: Path, cluster_db_url: str) -> Iterator[list[Node]]:
         node.stop()
 
 
-async def _wait(predicate, timeout: float, what: str) -> float:  # type: ignore[no-untyped-def]
+async def _wait(predicate, within: float, what: str) -> float:  # type: ignore[no-untyped-def]
     started = time.monotonic()
     while not predicate():
-        if time.monotonic() - started > timeout:
+        if time.monotonic() - started > within:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.2)
     return time.monotonic() - started

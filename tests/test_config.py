@@ -81,8 +81,12 @@ def test_shipped_file_lists_every_key() -> None:
     """config.toml carries every setting; secrets appear only as their environment variable."""
     text = SHIPPED.read_text(encoding="utf-8")
     data = tomllib.loads(text)
-    secrets = {("telegram", "token"), ("telegram", "webhook_secret"),
-               ("twilio", "account_sid"), ("twilio", "auth_token")}
+    secrets = {
+        ("telegram", "token"),
+        ("telegram", "webhook_secret"),
+        ("twilio", "account_sid"),
+        ("twilio", "auth_token"),
+    }
     for path in leaf_paths(Config):
         if path in secrets:
             assert env_name(path) in text, path
@@ -163,8 +167,9 @@ def test_non_setting_variables_are_ignored(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param('[forum]\nlimit = "5"\n', 'forum.limit: must be an integer (got "5")',
-                     id="int"),
+        pytest.param(
+            '[forum]\nlimit = "5"\n', 'forum.limit: must be an integer (got "5")', id="int"
+        ),
         pytest.param('[web]\nenabled = "yes"\n', "web.enabled: must be true or false", id="bool"),
         pytest.param("[admins]\ntelegram = 5\n", "admins.telegram: must be an array", id="array"),
         pytest.param("[service]\nname = 5\n", "service.name: must be a string", id="str"),
@@ -180,14 +185,23 @@ def test_wrong_type_names_the_key(tmp_path: Path, text: str, expected: str) -> N
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param("[forum]\npoll_interval = 5\n", "forum.poll_interval: must be at least 10",
-                     id="poll-interval"),
+        pytest.param(
+            "[forum]\npoll_interval = 5\n",
+            "forum.poll_interval: must be at least 10",
+            id="poll-interval",
+        ),
         pytest.param("[web]\nport = 70000\n", "web.port: must be at most 65535", id="port"),
         pytest.param("[outbox]\nworkers = 0\n", "outbox.workers: must be at least 1", id="workers"),
-        pytest.param("[service]\nshutdown_timeout = 61\n",
-                     "service.shutdown_timeout: must be at most 60", id="shutdown"),
-        pytest.param("[telegram.rate]\nglobal_per_second = 0\n",
-                     "telegram.rate.global_per_second: must be greater than 0", id="rate"),
+        pytest.param(
+            "[service]\nshutdown_timeout = 61\n",
+            "service.shutdown_timeout: must be at most 60",
+            id="shutdown",
+        ),
+        pytest.param(
+            "[telegram.rate]\nglobal_per_second = 0\n",
+            "telegram.rate.global_per_second: must be greater than 0",
+            id="rate",
+        ),
     ],
 )
 def test_out_of_range_value_names_the_key(tmp_path: Path, text: str, expected: str) -> None:
@@ -207,15 +221,25 @@ def test_environment_value_errors_name_the_variable(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "key"),
     [
-        pytest.param('[database]\nurl = "postgresql+asyncpg://CHANGE_ME@db/x"\n', "database.url",
-                     id="change-me"),
+        pytest.param(
+            '[database]\nurl = "postgresql+asyncpg://CHANGE_ME@db/x"\n',
+            "database.url",
+            id="change-me",
+        ),
         pytest.param('[admins]\nwhatsapp = ["+234XXXXXXXXXX"]\n', "admins.whatsapp[0]", id="phone"),
-        pytest.param('[forum]\nfeed_url = "https://forum.example.com/index.php"\n',
-                     "forum.feed_url", id="example-domain"),
-        pytest.param('[web]\npublic_url = "https://your-domain-here"\n', "web.public_url",
-                     id="your-here"),
-        pytest.param('[[relay.destinations]]\nchannel = "telegram"\nchat_id = "<chat id>"\n',
-                     "relay.destinations[0].chat_id", id="angle-brackets"),
+        pytest.param(
+            '[forum]\nfeed_url = "https://forum.example.com/index.php"\n',
+            "forum.feed_url",
+            id="example-domain",
+        ),
+        pytest.param(
+            '[web]\npublic_url = "https://your-domain-here"\n', "web.public_url", id="your-here"
+        ),
+        pytest.param(
+            '[[relay.destinations]]\nchannel = "telegram"\nchat_id = "<chat id>"\n',
+            "relay.destinations[0].chat_id",
+            id="angle-brackets",
+        ),
     ],
 )
 def test_placeholder_in_file_names_the_key(tmp_path: Path, text: str, key: str) -> None:
@@ -229,8 +253,9 @@ def test_placeholder_in_file_names_the_key(tmp_path: Path, text: str, key: str) 
 @pytest.mark.parametrize(
     ("var", "value"),
     [
-        pytest.param("MINBAR_TELEGRAM__TOKEN", "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11",
-                     id="docs-token"),
+        pytest.param(
+            "MINBAR_TELEGRAM__TOKEN", "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11", id="docs-token"
+        ),
         pytest.param("MINBAR_TELEGRAM__TOKEN", "your-token-here", id="your-token-here"),
         pytest.param("MINBAR_TWILIO__ACCOUNT_SID", "AC" + "X" * 32, id="sid"),
         pytest.param("MINBAR_TWILIO__AUTH_TOKEN", "CHANGE_ME", id="auth-token"),
@@ -249,8 +274,16 @@ def test_placeholder_secret_is_refused_without_echoing_it(
 
 @pytest.mark.parametrize(
     "value",
-    ["Minbar", "+2348012345678", TOKEN, "1234567890:AAHk3jQzrealtokenvalue", ACCOUNT_SID,
-     "https://forum.attaqwaa.ng/index.php?action=.xml;sa=news", "whatsapp:+14155238886", ""],
+    [
+        "Minbar",
+        "+2348012345678",
+        TOKEN,
+        "1234567890:AAHk3jQzrealtokenvalue",
+        ACCOUNT_SID,
+        "https://forum.attaqwaa.ng/index.php?action=.xml;sa=news",
+        "whatsapp:+14155238886",
+        "",
+    ],
 )
 def test_real_values_are_not_placeholders(value: str) -> None:
     """Ordinary values are not mistaken for examples."""
@@ -259,8 +292,12 @@ def test_real_values_are_not_placeholders(value: str) -> None:
 
 @pytest.mark.parametrize(
     ("section", "key"),
-    [("telegram", "token"), ("telegram", "webhook_secret"),
-     ("twilio", "account_sid"), ("twilio", "auth_token")],
+    [
+        ("telegram", "token"),
+        ("telegram", "webhook_secret"),
+        ("twilio", "account_sid"),
+        ("twilio", "auth_token"),
+    ],
 )
 def test_secret_in_file_is_an_error(tmp_path: Path, section: str, key: str) -> None:
     """A secret written in config.toml is refused and the message names its variable."""
@@ -317,8 +354,15 @@ def test_secrets_never_appear_in_repr_or_str(tmp_path: Path) -> None:
     }
     config = load_config(SHIPPED, environ)
 
-    printed = " ".join([repr(config), str(config), repr(config.telegram), repr(config.twilio),
-                        str(config.database)])
+    printed = " ".join(
+        [
+            repr(config),
+            str(config),
+            repr(config.telegram),
+            repr(config.twilio),
+            str(config.database),
+        ]
+    )
     for secret in (TOKEN, "hook_Secret-1", ACCOUNT_SID, AUTH_TOKEN, "pa55word"):
         assert secret not in printed
     assert config.database.display_url == "postgresql+asyncpg://minbar:***@db/minbar"
@@ -353,7 +397,9 @@ def test_check_config_lists_every_problem_one_per_line(tmp_path: Path) -> None:
 
     found = check_config(path, {})
     assert [line.split(":")[0] for line in found] == [
-        "service.log_format", "web.port", "forum.limit"
+        "service.log_format",
+        "web.port",
+        "forum.limit",
     ]
     with pytest.raises(ConfigError) as raised:
         load_config(path, {})
@@ -393,23 +439,40 @@ def test_defaults_are_the_working_directory_and_process_environment(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param("[forum]\nlimit = 3\n", "forum.backfill: must not exceed forum.limit (3)",
-                     id="backfill"),
-        pytest.param("[outbox]\nbackoff_base = 10.0\nbackoff_max = 5.0\n",
-                     "outbox.backoff_max: must not be less than outbox.backoff_base", id="backoff"),
-        pytest.param('[web]\nenabled = false\n[telegram]\nwebhook_url = "https://bot.attaqwaa.ng/tg"\n',
-                     "telegram.webhook_url: needs web.enabled = true", id="webhook"),
-        pytest.param('[[relay.destinations]]\nchannel = "whatsapp"\nchat_id = "+2348012345678"\n',
-                     'relay.destinations[0].kind: must be "private"', id="whatsapp-kind"),
-        pytest.param('[[relay.destinations]]\nchannel = "telegram"\nchat_id = "attaqwaa"\n',
-                     "relay.destinations[0].chat_id: must be a numeric chat id", id="tg-chat-id"),
-        pytest.param('[[relay.destinations]]\nchannel = "telegram"\nchat_id = "-100123"\n'
-                     'thread_id = 4\n',
-                     "relay.destinations[0].thread_id: only a group", id="thread"),
-        pytest.param('[[relay.destinations]]\nchannel = "console"\nchat_id = "a"\n'
-                     '[[relay.destinations]]\nchannel = "console"\nchat_id = "a"\n',
-                     "relay.destinations[1].chat_id: the same chat is listed twice",
-                     id="duplicate"),
+        pytest.param(
+            "[forum]\nlimit = 3\n", "forum.backfill: must not exceed forum.limit (3)", id="backfill"
+        ),
+        pytest.param(
+            "[outbox]\nbackoff_base = 10.0\nbackoff_max = 5.0\n",
+            "outbox.backoff_max: must not be less than outbox.backoff_base",
+            id="backoff",
+        ),
+        pytest.param(
+            '[web]\nenabled = false\n[telegram]\nwebhook_url = "https://bot.attaqwaa.ng/tg"\n',
+            "telegram.webhook_url: needs web.enabled = true",
+            id="webhook",
+        ),
+        pytest.param(
+            '[[relay.destinations]]\nchannel = "whatsapp"\nchat_id = "+2348012345678"\n',
+            'relay.destinations[0].kind: must be "private"',
+            id="whatsapp-kind",
+        ),
+        pytest.param(
+            '[[relay.destinations]]\nchannel = "telegram"\nchat_id = "attaqwaa"\n',
+            "relay.destinations[0].chat_id: must be a numeric chat id",
+            id="tg-chat-id",
+        ),
+        pytest.param(
+            '[[relay.destinations]]\nchannel = "telegram"\nchat_id = "-100123"\nthread_id = 4\n',
+            "relay.destinations[0].thread_id: only a group",
+            id="thread",
+        ),
+        pytest.param(
+            '[[relay.destinations]]\nchannel = "console"\nchat_id = "a"\n'
+            '[[relay.destinations]]\nchannel = "console"\nchat_id = "a"\n',
+            "relay.destinations[1].chat_id: the same chat is listed twice",
+            id="duplicate",
+        ),
     ],
 )
 def test_rules_across_keys_name_the_key(tmp_path: Path, text: str, expected: str) -> None:
@@ -420,20 +483,35 @@ def test_rules_across_keys_name_the_key(tmp_path: Path, text: str, expected: str
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param('[database]\nurl = "mysql://db/x"\n', "database.url: must start with",
-                     id="db-driver"),
-        pytest.param('[forum]\nfeed_url = "bundled:missing.xml"\n',
-                     'forum.feed_url: no bundled sample "missing.xml"', id="bundled"),
-        pytest.param('[forum]\nfeed_url = "ftp://forum/feed"\n', "forum.feed_url: must be",
-                     id="feed-scheme"),
-        pytest.param('[web]\npublic_url = "https://bot.attaqwaa.ng/"\n',
-                     "web.public_url: must not end with a slash", id="slash"),
-        pytest.param('[whatsapp]\nfrom_number = "+14155238886"\n', "whatsapp.from_number: must be",
-                     id="from"),
-        pytest.param('[whatsapp.templates.broadcast]\ncontent_sid = "HX123"\n',
-                     "whatsapp.templates.broadcast.content_sid: must be a Content SID", id="hx"),
-        pytest.param('[admins]\nwhatsapp = ["08012345678"]\n',
-                     'admins.whatsapp[0]: "08012345678" is not an E.164 number', id="e164"),
+        pytest.param(
+            '[database]\nurl = "mysql://db/x"\n', "database.url: must start with", id="db-driver"
+        ),
+        pytest.param(
+            '[forum]\nfeed_url = "bundled:missing.xml"\n',
+            'forum.feed_url: no bundled sample "missing.xml"',
+            id="bundled",
+        ),
+        pytest.param(
+            '[forum]\nfeed_url = "ftp://forum/feed"\n', "forum.feed_url: must be", id="feed-scheme"
+        ),
+        pytest.param(
+            '[web]\npublic_url = "https://bot.attaqwaa.ng/"\n',
+            "web.public_url: must not end with a slash",
+            id="slash",
+        ),
+        pytest.param(
+            '[whatsapp]\nfrom_number = "+14155238886"\n', "whatsapp.from_number: must be", id="from"
+        ),
+        pytest.param(
+            '[whatsapp.templates.broadcast]\ncontent_sid = "HX123"\n',
+            "whatsapp.templates.broadcast.content_sid: must be a Content SID",
+            id="hx",
+        ),
+        pytest.param(
+            '[admins]\nwhatsapp = ["08012345678"]\n',
+            'admins.whatsapp[0]: "08012345678" is not an E.164 number',
+            id="e164",
+        ),
     ],
 )
 def test_malformed_values_name_the_key(tmp_path: Path, text: str, expected: str) -> None:
@@ -443,8 +521,10 @@ def test_malformed_values_name_the_key(tmp_path: Path, text: str, expected: str)
 
 def test_destination_reads_as_a_recipient(tmp_path: Path) -> None:
     """A destination gives its recipient, accepts a bare numeric chat id and filters boards."""
-    text = ('[[relay.destinations]]\nchannel = "telegram"\nchat_id = -1001234567890\n'
-            'kind = "group"\nthread_id = 7\nboards = [2, 3]\n')
+    text = (
+        '[[relay.destinations]]\nchannel = "telegram"\nchat_id = -1001234567890\n'
+        'kind = "group"\nthread_id = 7\nboards = [2, 3]\n'
+    )
     [dest] = load_config(write(tmp_path, text), {}).relay.destinations
 
     expected = Recipient(ChannelName("telegram"), ChatId("-1001234567890"), ChatKind.GROUP, 7)
@@ -477,7 +557,10 @@ def test_loader_imports_no_platform_sdk() -> None:
         "('telegram', 'twilio', 'starlette')))"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], cwd=SHIPPED.parent, capture_output=True, text=True,
+        [sys.executable, "-c", code],
+        cwd=SHIPPED.parent,
+        capture_output=True,
+        text=True,
         check=True,
     )
 

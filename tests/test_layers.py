@@ -35,9 +35,15 @@ def _violations(package: str, allowed: set[str] | None, forbidden: set[str]) -> 
         for line, name in _imports(path):
             top = name.split(".")[0]
             rel = f"{path.relative_to(ROOT)}:{line} imports {name}"
-            if top in forbidden or any(name.startswith(f + ".") or name == f for f in forbidden):
-                found.append(rel)
-            elif allowed is not None and top not in allowed and name.split(".")[0:2] != ["bot", "core"]:
+            if (
+                top in forbidden
+                or any(name.startswith(f + ".") or name == f for f in forbidden)
+                or (
+                    allowed is not None
+                    and top not in allowed
+                    and name.split(".")[0:2] != ["bot", "core"]
+                )
+            ):
                 found.append(rel)
     return found
 
@@ -87,7 +93,9 @@ def test_queries_are_built_only_in_storage() -> None:
             rel = path.relative_to(ROOT).as_posix()
             if rel.startswith("bot/storage/"):
                 continue
-            offenders += [f"{rel}:{ln} {n}" for ln, n in _imports(path) if n.split(".")[0] == "sqlalchemy"]
+            offenders += [
+                f"{rel}:{ln} {n}" for ln, n in _imports(path) if n.split(".")[0] == "sqlalchemy"
+            ]
     assert offenders == []
 
 

@@ -21,7 +21,9 @@ async def test_an_http_request_to_a_public_host_fails() -> None:
     async with httpx.AsyncClient() as client:
         with pytest.raises((RealNetworkCallError, httpx.ConnectError)) as info:
             await client.get("https://api.telegram.org/")
-    assert "only loopback" in str(info.value) or isinstance(info.value.__cause__, RealNetworkCallError)
+    assert "only loopback" in str(info.value) or isinstance(
+        info.value.__cause__, RealNetworkCallError
+    )
 
 
 def test_loopback_stays_allowed() -> None:

@@ -25,8 +25,8 @@ BUNDLED_SUBJECTS = [
 ]
 
 
-async def _wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
+async def _wait_for(predicate, within: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + within
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
@@ -44,7 +44,9 @@ async def test_the_service_relays_the_bundled_feed_and_answers_healthz(tmp_path:
             ready = await client.get("/readyz")
             assert ready.status_code == 200, ready.text
         await _wait_for(
-            lambda: output.exists() and output.read_text().count("── telegram → @attaqwaa_demo") == 5
+            lambda: (
+                output.exists() and output.read_text().count("── telegram → @attaqwaa_demo") == 5
+            )
         )
         text = output.read_text()
         for subject in BUNDLED_SUBJECTS:
@@ -85,7 +87,11 @@ def test_the_minbar_process_stops_cleanly_on_a_signal(tmp_path: Path, sig: signa
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINBAR_")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "run", "--config", str(config)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         url = f"http://127.0.0.1:{data['web']['port']}/healthz"

@@ -54,8 +54,11 @@ def _app(target: FakeTelegramTarget, recorder: Recorder, work: BackgroundWork) -
     routes = [
         telegram_route(target),
         *twilio_routes(
-            auth_token=AUTH_TOKEN, public_url=PUBLIC, on_inbound=recorder.on_inbound,
-            on_status=recorder.on_status, work=work,
+            auth_token=AUTH_TOKEN,
+            public_url=PUBLIC,
+            on_inbound=recorder.on_inbound,
+            on_status=recorder.on_status,
+            work=work,
         ),
     ]
     return Starlette(routes=routes)
@@ -63,7 +66,9 @@ def _app(target: FakeTelegramTarget, recorder: Recorder, work: BackgroundWork) -
 
 def _client(app: Starlette) -> httpx.AsyncClient:
     # The internal host differs from the public URL, as behind a proxy.
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://10.0.0.5:8080")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://10.0.0.5:8080"
+    )
 
 
 def _sign(path: str, params: Mapping[str, str]) -> str:
@@ -71,9 +76,14 @@ def _sign(path: str, params: Mapping[str, str]) -> str:
 
 
 INBOUND = {
-    "MessageSid": "SM" + "a" * 32, "AccountSid": "AC" + "b" * 32, "From": "whatsapp:+2348012345678",
-    "To": "whatsapp:+14155238886", "Body": "Umrah <b>&amp; price?", "ProfileName": "Aisha",
-    "NumMedia": "0", "WaId": "2348012345678",
+    "MessageSid": "SM" + "a" * 32,
+    "AccountSid": "AC" + "b" * 32,
+    "From": "whatsapp:+2348012345678",
+    "To": "whatsapp:+14155238886",
+    "Body": "Umrah <b>&amp; price?",
+    "ProfileName": "Aisha",
+    "NumMedia": "0",
+    "WaId": "2348012345678",
 }
 
 
@@ -82,7 +92,8 @@ async def test_a_telegram_update_with_the_secret_is_queued() -> None:
     target, rec, work = FakeTelegramTarget(), Recorder(), BackgroundWork()
     async with _client(_app(target, rec, work)) as client:
         response = await client.post(
-            "/webhooks/telegram", json={"update_id": 5, "message": {}},
+            "/webhooks/telegram",
+            json={"update_id": 5, "message": {}},
             headers={"X-Telegram-Bot-Api-Secret-Token": "s3cr3t-token_ok"},
         )
     assert response.status_code == 200
@@ -95,7 +106,8 @@ async def test_a_telegram_update_without_or_with_a_wrong_secret_is_refused() -> 
     async with _client(_app(target, rec, work)) as client:
         missing = await client.post("/webhooks/telegram", json={"update_id": 5})
         wrong = await client.post(
-            "/webhooks/telegram", json={"update_id": 6},
+            "/webhooks/telegram",
+            json={"update_id": 6},
             headers={"X-Telegram-Bot-Api-Secret-Token": "s3cr3t-token_oK"},
         )
     assert (missing.status_code, wrong.status_code) == (403, 403)
@@ -119,9 +131,12 @@ async def test_a_signed_inbound_message_is_answered_with_empty_twiml_and_process
     path = "/webhooks/twilio/inbound"
     async with _client(_app(target, rec, work)) as client:
         response = await client.post(
-            path, content=urlencode(INBOUND),
-            headers={"Content-Type": "application/x-www-form-urlencoded",
-                     "X-Twilio-Signature": _sign(path, INBOUND)},
+            path,
+            content=urlencode(INBOUND),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": _sign(path, INBOUND),
+            },
         )
         await work.drain()
     assert response.status_code == 200
@@ -153,11 +168,17 @@ async def test_the_signature_is_checked_against_the_public_url_not_the_host_head
     """A form signed for the internal host (not the public URL) is refused."""
     target, rec, work = FakeTelegramTarget(), Recorder(), BackgroundWork()
     path = "/webhooks/twilio/inbound"
-    internal = str(RequestValidator(AUTH_TOKEN).compute_signature(f"http://10.0.0.5:8080{path}", INBOUND))
+    internal = str(
+        RequestValidator(AUTH_TOKEN).compute_signature(f"http://10.0.0.5:8080{path}", INBOUND)
+    )
     async with _client(_app(target, rec, work)) as client:
         response = await client.post(
-            path, content=urlencode(INBOUND),
-            headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": internal},
+            path,
+            content=urlencode(INBOUND),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": internal,
+            },
         )
     assert response.status_code == 403
 
@@ -166,13 +187,21 @@ async def test_a_signed_status_callback_is_parsed_and_applied_in_the_background(
     """A status callback becomes a StatusUpdate with its error code."""
     target, rec, work = FakeTelegramTarget(), Recorder(), BackgroundWork()
     path = "/webhooks/twilio/status"
-    params = {"MessageSid": "SM" + "c" * 32, "MessageStatus": "failed", "ErrorCode": "63016",
-              "To": "whatsapp:+2348012345678", "AccountSid": "AC" + "b" * 32}
+    params = {
+        "MessageSid": "SM" + "c" * 32,
+        "MessageStatus": "failed",
+        "ErrorCode": "63016",
+        "To": "whatsapp:+2348012345678",
+        "AccountSid": "AC" + "b" * 32,
+    }
     async with _client(_app(target, rec, work)) as client:
         response = await client.post(
-            path, content=urlencode(params),
-            headers={"Content-Type": "application/x-www-form-urlencoded",
-                     "X-Twilio-Signature": _sign(path, params)},
+            path,
+            content=urlencode(params),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": _sign(path, params),
+            },
         )
         await work.drain()
     assert response.status_code == 204

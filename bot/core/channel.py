@@ -91,7 +91,7 @@ class ChannelRegistry:
                 continue
             try:
                 await channel.stop()
-            except Exception as exc:  # noqa: BLE001 - keep stopping the rest, re-raise below
+            except Exception as exc:
                 errors.append(exc)
             self._started.discard(channel.name)
         if errors:

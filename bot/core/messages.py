@@ -89,7 +89,7 @@ class OutboundMessage:
     """Message kind: ``reply``, ``topic_alert``, ``broadcast``, ``admin_alert``, ``review``…"""
     link_preview: bool = False
     template_values: tuple[tuple[str, str], ...] = ()
-    """Named values for the platform's pre-approved template of this ``kind``, where one is needed."""
+    """Named values for the pre-approved template of this ``kind``, where a platform needs one."""
     use_template: bool = False
     """Set by the outbox when the platform only accepts a template for this recipient now."""
 
@@ -121,9 +121,7 @@ class OutboundMessage:
             image_url=payload.get("image_url"),
             kind=str(payload.get("kind", "reply")),
             link_preview=bool(payload.get("link_preview", False)),
-            template_values=tuple(
-                (str(k), str(v)) for k, v in payload.get("template_values", ())
-            ),
+            template_values=tuple((str(k), str(v)) for k, v in payload.get("template_values", ())),
         )
 
 

@@ -73,8 +73,14 @@ def transport() -> RecordingRequest:
 
 @pytest.fixture
 async def channel(inbox: Inbox, transport: RecordingRequest) -> AsyncIterator[TelegramChannel]:
-    tg = TelegramChannel(TOKEN, inbox, webhook_url=HOOK, webhook_secret="s3cret",
-                         request=transport, get_updates_request=RecordingRequest())
+    tg = TelegramChannel(
+        TOKEN,
+        inbox,
+        webhook_url=HOOK,
+        webhook_secret="s3cret",
+        request=transport,
+        get_updates_request=RecordingRequest(),
+    )
     await tg.start()
     yield tg
     await tg.stop()
@@ -85,8 +91,12 @@ def user(uid: int = USER) -> dict[str, Any]:
 
 
 def chat(cid: int = USER, kind: str = "private", **extra: Any) -> dict[str, Any]:
-    return {"id": cid, "type": kind, **({"first_name": "Amina"} if kind == "private" else
-                                         {"title": "Group"}), **extra}
+    return {
+        "id": cid,
+        "type": kind,
+        **({"first_name": "Amina"} if kind == "private" else {"title": "Group"}),
+        **extra,
+    }
 
 
 async def test_start_registers_the_webhook_with_secret_and_update_types(
@@ -94,8 +104,11 @@ async def test_start_registers_the_webhook_with_secret_and_update_types(
 ) -> None:
     """Webhook mode calls setWebhook with the url, the secret and the update types we handle."""
     [params] = transport.calls_to("setWebhook")
-    assert params == {"url": HOOK, "secret_token": "s3cret",
-                      "allowed_updates": ["message", "callback_query", "my_chat_member"]}
+    assert params == {
+        "url": HOOK,
+        "secret_token": "s3cret",
+        "allowed_updates": ["message", "callback_query", "my_chat_member"],
+    }
     assert channel.check_webhook_secret("s3cret")
     assert not channel.check_webhook_secret("s3creT")
     assert not channel.check_webhook_secret(None)
@@ -119,16 +132,22 @@ async def test_send_renders_html_with_thread_keyboard_and_preview(
     channel: TelegramChannel, transport: RecordingRequest
 ) -> None:
     """send() passes HTML, parse_mode, thread id, inline keyboard and preview options."""
-    message = OutboundMessage(to("-100777", ChatKind.GROUP, thread=9),
-                              (Span("New "), Span("<topic>", bold=True)),
-                              choices=(Choice("Open", url="https://forum.example/t/1"),))
+    message = OutboundMessage(
+        to("-100777", ChatKind.GROUP, thread=9),
+        (Span("New "), Span("<topic>", bold=True)),
+        choices=(Choice("Open", url="https://forum.example/t/1"),),
+    )
     result = await channel.send(message)
     [params] = transport.calls_to("sendMessage")
     assert params == {
-        "chat_id": -100777, "text": "New <b>&lt;topic&gt;</b>", "parse_mode": "HTML",
-        "message_thread_id": 9, "link_preview_options": {"is_disabled": True},
-        "reply_markup": {"inline_keyboard": [[{"text": "Open",
-                                               "url": "https://forum.example/t/1"}]]},
+        "chat_id": -100777,
+        "text": "New <b>&lt;topic&gt;</b>",
+        "parse_mode": "HTML",
+        "message_thread_id": 9,
+        "link_preview_options": {"is_disabled": True},
+        "reply_markup": {
+            "inline_keyboard": [[{"text": "Open", "url": "https://forum.example/t/1"}]]
+        },
     }
     assert result.provider_message_id == "101"
 
@@ -137,8 +156,9 @@ async def test_long_messages_are_sent_in_parts_and_report_the_first_id(
     channel: TelegramChannel, transport: RecordingRequest
 ) -> None:
     """A 5000-character text becomes two sendMessage calls; the first id is returned."""
-    result = await channel.send(text_message(to("42"), "word " * 1000,
-                                             choices=[Choice("Yes", data="y")]))
+    result = await channel.send(
+        text_message(to("42"), "word " * 1000, choices=[Choice("Yes", data="y")])
+    )
     calls = transport.calls_to("sendMessage")
     assert len(calls) == 2
     assert "reply_markup" not in calls[0]
@@ -150,11 +170,17 @@ async def test_image_messages_use_send_photo_with_caption(
     channel: TelegramChannel, transport: RecordingRequest
 ) -> None:
     """An image_url sends a photo with the HTML caption."""
-    await channel.send(OutboundMessage(to("42"), (Span("Offer", italic=True),),
-                                       image_url="https://forum.example/p.jpg"))
+    await channel.send(
+        OutboundMessage(
+            to("42"), (Span("Offer", italic=True),), image_url="https://forum.example/p.jpg"
+        )
+    )
     [params] = transport.calls_to("sendPhoto")
     assert (params["photo"], params["caption"], params["parse_mode"]) == (
-        "https://forum.example/p.jpg", "<i>Offer</i>", "HTML")
+        "https://forum.example/p.jpg",
+        "<i>Offer</i>",
+        "HTML",
+    )
 
 
 async def test_overlong_callback_data_is_a_permanent_error(channel: TelegramChannel) -> None:
@@ -168,30 +194,82 @@ async def test_overlong_callback_data_is_a_permanent_error(channel: TelegramChan
 @pytest.mark.parametrize(
     ("code", "description", "parameters", "error_type", "key"),
     [
-        pytest.param(429, "Too Many Requests: retry after 7", {"retry_after": 7}, RateLimited,
-                     "rate_limited", id="retry-after"),
-        pytest.param(403, "Forbidden: bot was blocked by the user", None, RecipientUnreachable,
-                     "blocked", id="blocked"),
-        pytest.param(403, "Forbidden: user is deactivated", None, RecipientUnreachable,
-                     "deactivated", id="deactivated"),
-        pytest.param(403, "Forbidden: bot was kicked from the supergroup chat", None,
-                     RecipientUnreachable, "kicked", id="kicked"),
-        pytest.param(403, "Forbidden: bot is not a member of the channel chat", None,
-                     RecipientUnreachable, "not_member", id="not-member"),
-        pytest.param(400, "Bad Request: chat not found", None, DestinationInvalid,
-                     "chat_not_found", id="chat-not-found"),
-        pytest.param(400, "Bad Request: group chat was upgraded to a supergroup chat",
-                     {"migrate_to_chat_id": -1001234}, DestinationMigrated, "migrated",
-                     id="migrated"),
-        pytest.param(400, "Bad Request: can't parse entities: Unsupported start tag \"x\" at "
-                     "byte offset 0", None, PermanentError, "bad_request", id="bad-html"),
+        pytest.param(
+            429,
+            "Too Many Requests: retry after 7",
+            {"retry_after": 7},
+            RateLimited,
+            "rate_limited",
+            id="retry-after",
+        ),
+        pytest.param(
+            403,
+            "Forbidden: bot was blocked by the user",
+            None,
+            RecipientUnreachable,
+            "blocked",
+            id="blocked",
+        ),
+        pytest.param(
+            403,
+            "Forbidden: user is deactivated",
+            None,
+            RecipientUnreachable,
+            "deactivated",
+            id="deactivated",
+        ),
+        pytest.param(
+            403,
+            "Forbidden: bot was kicked from the supergroup chat",
+            None,
+            RecipientUnreachable,
+            "kicked",
+            id="kicked",
+        ),
+        pytest.param(
+            403,
+            "Forbidden: bot is not a member of the channel chat",
+            None,
+            RecipientUnreachable,
+            "not_member",
+            id="not-member",
+        ),
+        pytest.param(
+            400,
+            "Bad Request: chat not found",
+            None,
+            DestinationInvalid,
+            "chat_not_found",
+            id="chat-not-found",
+        ),
+        pytest.param(
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            {"migrate_to_chat_id": -1001234},
+            DestinationMigrated,
+            "migrated",
+            id="migrated",
+        ),
+        pytest.param(
+            400,
+            'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 0',
+            None,
+            PermanentError,
+            "bad_request",
+            id="bad-html",
+        ),
         pytest.param(401, "Unauthorized", None, PermanentError, "invalid_token", id="token"),
         pytest.param(502, "Bad Gateway", None, TransientError, "network", id="bad-gateway"),
     ],
 )
 async def test_telegram_errors_map_to_neutral_errors(
-    channel: TelegramChannel, transport: RecordingRequest, code: int, description: str,
-    parameters: dict[str, Any] | None, error_type: type[Exception], key: str,
+    channel: TelegramChannel,
+    transport: RecordingRequest,
+    code: int,
+    description: str,
+    parameters: dict[str, Any] | None,
+    error_type: type[Exception],
+    key: str,
 ) -> None:
     """Each Bot API failure becomes the neutral error the outbox acts on."""
     transport.plan_error("sendMessage", code, description, parameters)
@@ -204,8 +282,9 @@ async def test_telegram_errors_map_to_neutral_errors(
         assert info.value.new_chat_id == "-1001234"
 
 
-async def test_timeouts_are_transient(channel: TelegramChannel, transport: RecordingRequest
-                                      ) -> None:
+async def test_timeouts_are_transient(
+    channel: TelegramChannel, transport: RecordingRequest
+) -> None:
     """A transport timeout (a NetworkError subclass) is retried, not dropped."""
     transport.plan_exception("sendMessage", TimedOut())
     with pytest.raises(TransientError) as info:
@@ -221,35 +300,63 @@ def test_retry_after_is_read_as_seconds_in_both_shapes(retry_after: int | dtm.ti
     assert error.retry_after == 12.0
 
 
-async def test_publish_commands_sets_the_menu(channel: TelegramChannel,
-                                              transport: RecordingRequest) -> None:
+async def test_publish_commands_sets_the_menu(
+    channel: TelegramChannel, transport: RecordingRequest
+) -> None:
     """publish_commands sends setMyCommands with every name and description."""
     await channel.publish_commands({"start": "Begin", "packages": "Travel offers"})
     [params] = transport.calls_to("setMyCommands")
-    assert params["commands"] == [{"command": "start", "description": "Begin"},
-                                  {"command": "packages", "description": "Travel offers"}]
+    assert params["commands"] == [
+        {"command": "start", "description": "Begin"},
+        {"command": "packages", "description": "Travel offers"},
+    ]
 
 
 async def test_deep_link_start_becomes_a_command(channel: TelegramChannel, inbox: Inbox) -> None:
     """'/start abc' from a webhook update becomes the start command with its payload."""
-    await channel.process_webhook({"update_id": 501, "message": {
-        "message_id": 1, "date": 1_750_000_000, "chat": chat(), "from": user(),
-        "text": "/start abc",
-        "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}})
+    await channel.process_webhook(
+        {
+            "update_id": 501,
+            "message": {
+                "message_id": 1,
+                "date": 1_750_000_000,
+                "chat": chat(),
+                "from": user(),
+                "text": "/start abc",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
+    )
     got = await inbox.next()
     assert got.command == ("start", "abc")
     assert (got.chat_id, got.sender_id, got.sender_name, got.message_ref, got.chat_kind) == (
-        "42", "42", "Amina K", "telegram:update:501", ChatKind.PRIVATE)
+        "42",
+        "42",
+        "Amina K",
+        "telegram:update:501",
+        ChatKind.PRIVATE,
+    )
     assert got.received_at == dtm.datetime(2025, 6, 15, 15, 6, 40, tzinfo=dtm.UTC)
 
 
-async def test_forum_topic_messages_keep_their_thread(channel: TelegramChannel, inbox: Inbox
-                                                      ) -> None:
+async def test_forum_topic_messages_keep_their_thread(
+    channel: TelegramChannel, inbox: Inbox
+) -> None:
     """A message in a forum topic carries the thread id and the group kind."""
-    await channel.process_webhook({"update_id": 502, "message": {
-        "message_id": 3, "date": 1_750_000_000, "from": user(7),
-        "chat": chat(-100555, "supergroup", is_forum=True), "text": "hi",
-        "message_thread_id": 11, "is_topic_message": True}})
+    await channel.process_webhook(
+        {
+            "update_id": 502,
+            "message": {
+                "message_id": 3,
+                "date": 1_750_000_000,
+                "from": user(7),
+                "chat": chat(-100555, "supergroup", is_forum=True),
+                "text": "hi",
+                "message_thread_id": 11,
+                "is_topic_message": True,
+            },
+        }
+    )
     got = await inbox.next()
     assert (got.chat_id, got.thread_id, got.chat_kind) == ("-100555", 11, ChatKind.GROUP)
 
@@ -258,19 +365,37 @@ async def test_callback_query_becomes_choice_data_and_is_answered(
     channel: TelegramChannel, inbox: Inbox, transport: RecordingRequest
 ) -> None:
     """A button press arrives as choice_data and the query is answered."""
-    await channel.process_webhook({"update_id": 503, "callback_query": {
-        "id": "cbq-1", "from": user(), "chat_instance": "ci", "data": "book:7",
-        "message": {"message_id": 9, "date": 1_750_000_000, "chat": chat(), "from": BOT_USER,
-                    "text": "Pick"}}})
+    await channel.process_webhook(
+        {
+            "update_id": 503,
+            "callback_query": {
+                "id": "cbq-1",
+                "from": user(),
+                "chat_instance": "ci",
+                "data": "book:7",
+                "message": {
+                    "message_id": 9,
+                    "date": 1_750_000_000,
+                    "chat": chat(),
+                    "from": BOT_USER,
+                    "text": "Pick",
+                },
+            },
+        }
+    )
     got = await inbox.next()
-    assert (got.choice_data, got.chat_id, got.message_ref) == ("book:7", "42",
-                                                               "telegram:update:503")
+    assert (got.choice_data, got.chat_id, got.message_ref) == (
+        "book:7",
+        "42",
+        "telegram:update:503",
+    )
     assert transport.calls_to("answerCallbackQuery") == [{"callback_query_id": "cbq-1"}]
 
 
-@pytest.mark.parametrize(("status", "expected"), [("kicked", "/_member kicked"),
-                                                  ("left", "/_member left"),
-                                                  ("member", "/_member member")])
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [("kicked", "/_member kicked"), ("left", "/_member left"), ("member", "/_member member")],
+)
 async def test_my_chat_member_becomes_a_membership_command(
     channel: TelegramChannel, inbox: Inbox, status: str, expected: str
 ) -> None:
@@ -278,13 +403,25 @@ async def test_my_chat_member_becomes_a_membership_command(
     new_member: dict[str, Any] = {"status": status, "user": BOT_USER}
     if status == "kicked":
         new_member["until_date"] = 0
-    await channel.process_webhook({"update_id": 504, "my_chat_member": {
-        "chat": chat(-100555, "supergroup"), "from": user(7), "date": 1_750_000_000,
-        "old_chat_member": {"status": "member", "user": BOT_USER},
-        "new_chat_member": new_member}})
+    await channel.process_webhook(
+        {
+            "update_id": 504,
+            "my_chat_member": {
+                "chat": chat(-100555, "supergroup"),
+                "from": user(7),
+                "date": 1_750_000_000,
+                "old_chat_member": {"status": "member", "user": BOT_USER},
+                "new_chat_member": new_member,
+            },
+        }
+    )
     got = await inbox.next()
     assert (got.text, got.command, got.chat_id, got.sender_id) == (
-        expected, ("_member", status), "-100555", "7")
+        expected,
+        ("_member", status),
+        "-100555",
+        "7",
+    )
 
 
 # -- the real PTB HTTP client against the fake Bot API server ------------------------------
@@ -305,17 +442,19 @@ async def live(server: FakeTelegramApi, inbox: Inbox) -> AsyncIterator[TelegramC
     await tg.stop()
 
 
-async def test_real_client_sends_html_the_fake_accepts(live: TelegramChannel,
-                                                       server: FakeTelegramApi) -> None:
+async def test_real_client_sends_html_the_fake_accepts(
+    live: TelegramChannel, server: FakeTelegramApi
+) -> None:
     """A hostile text goes through PTB to the fake and arrives as typed."""
-    text = "<script>&nbsp; 1 < 2 & \"q\""
+    text = '<script>&nbsp; 1 < 2 & "q"'
     result = await live.send(text_message(to("42"), [Span(text, bold=True)]))
     assert [m.text for m in server.sent] == [text]
     assert result.provider_message_id == str(server.sent[0].message_id)
 
 
-async def test_real_client_maps_rate_limit_with_retry_after(live: TelegramChannel,
-                                                            server: FakeTelegramApi) -> None:
+async def test_real_client_maps_rate_limit_with_retry_after(
+    live: TelegramChannel, server: FakeTelegramApi
+) -> None:
     """The second message within a second to a private chat is RateLimited(retry_after=1)."""
     await live.send(text_message(to("42"), "one"))
     with pytest.raises(RateLimited) as info:
@@ -326,11 +465,17 @@ async def test_real_client_maps_rate_limit_with_retry_after(live: TelegramChanne
 
 @pytest.mark.parametrize(
     ("setup", "error_type", "key"),
-    [("block", RecipientUnreachable, "blocked"), ("unknown", DestinationInvalid, "chat_not_found"),
-     ("migrate", DestinationMigrated, "migrated")],
+    [
+        ("block", RecipientUnreachable, "blocked"),
+        ("unknown", DestinationInvalid, "chat_not_found"),
+        ("migrate", DestinationMigrated, "migrated"),
+    ],
 )
 async def test_real_client_maps_unreachable_chats(
-    live: TelegramChannel, server: FakeTelegramApi, setup: str, error_type: type[Exception],
+    live: TelegramChannel,
+    server: FakeTelegramApi,
+    setup: str,
+    error_type: type[Exception],
     key: str,
 ) -> None:
     """Blocked users, unknown chats and migrated groups raise the matching neutral errors."""
@@ -350,18 +495,21 @@ async def test_real_client_maps_unreachable_chats(
         assert info.value.new_chat_id == "-100555"
 
 
-async def test_long_polling_receives_a_pushed_message(live: TelegramChannel,
-                                                      server: FakeTelegramApi,
-                                                      inbox: Inbox) -> None:
+async def test_long_polling_receives_a_pushed_message(
+    live: TelegramChannel, server: FakeTelegramApi, inbox: Inbox
+) -> None:
     """With no webhook URL the channel long-polls and hands pushed messages on."""
     update_id = server.push_message(USER, USER, "/start promo2025")
     got = await inbox.next()
-    assert (got.command, got.message_ref) == (("start", "promo2025"),
-                                             f"telegram:update:{update_id}")
+    assert (got.command, got.message_ref) == (
+        ("start", "promo2025"),
+        f"telegram:update:{update_id}",
+    )
 
 
-async def test_webhook_mode_delivers_through_process_webhook(server: FakeTelegramApi,
-                                                             inbox: Inbox) -> None:
+async def test_webhook_mode_delivers_through_process_webhook(
+    server: FakeTelegramApi, inbox: Inbox
+) -> None:
     """The fake POSTs to our route, which checks the secret and calls process_webhook."""
     holder: dict[str, TelegramChannel] = {}
 
@@ -374,8 +522,9 @@ async def test_webhook_mode_delivers_through_process_webhook(server: FakeTelegra
 
     app = Starlette(routes=[Route("/webhooks/telegram", route, methods=["POST"])])
     async with serve_asgi(app) as base:
-        tg = holder["tg"] = TelegramChannel(TOKEN, inbox, base_url=server.base_url,
-                                            webhook_url=f"{base}/webhooks/telegram")
+        tg = holder["tg"] = TelegramChannel(
+            TOKEN, inbox, base_url=server.base_url, webhook_url=f"{base}/webhooks/telegram"
+        )
         await tg.start()
         try:
             server.push_callback(USER, USER, "book:7", message_id=1)

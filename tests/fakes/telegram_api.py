@@ -68,7 +68,7 @@ class FakeTelegramApi(FakeTelegramState):
 
     def __init__(
         self,
-        token: str = "123456:TEST-fake-token",  # noqa: S107 - a fake token for tests
+        token: str = "123456:TEST-fake-token",
         *,
         limits: RateLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -110,8 +110,9 @@ class FakeTelegramApi(FakeTelegramState):
             "deletewebhook": self._delete_webhook,
             "getwebhookinfo": self._get_webhook_info,
         }
-        self.app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint,
-                                           methods=["GET", "POST"])])
+        self.app = Starlette(
+            routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])]
+        )
 
     @property
     def base_url(self) -> str:
@@ -121,7 +122,9 @@ class FakeTelegramApi(FakeTelegramState):
     @classmethod
     @contextlib.asynccontextmanager
     async def running(
-        cls, token: str = "123456:TEST-fake-token", **kwargs: Any  # noqa: S107 - fake token
+        cls,
+        token: str = "123456:TEST-fake-token",
+        **kwargs: Any,
     ) -> AsyncIterator[FakeTelegramApi]:
         """Serve a fake on a free loopback port for the duration of the block."""
         fake = cls(token, **kwargs)
@@ -164,8 +167,9 @@ class FakeTelegramApi(FakeTelegramState):
             self.requests.append((method, params))
             result = await handler(params)
         except ApiError as exc:
-            self.rejected.append(Rejected(method, params.get("chat_id"), exc.code,
-                                          exc.description, exc.parameters))
+            self.rejected.append(
+                Rejected(method, params.get("chat_id"), exc.code, exc.description, exc.parameters)
+            )
             return JSONResponse(exc.envelope(), status_code=exc.code)
         return JSONResponse({"ok": True, "result": result})
 
@@ -194,8 +198,11 @@ class FakeTelegramApi(FakeTelegramState):
     async def _get_updates(self, p: dict[str, Any]) -> list[dict[str, Any]]:
 
         if self.webhook_url:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                                "use deleteWebhook to delete the webhook first")
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         if isinstance(p.get("allowed_updates"), list):
             self.allowed_updates = [str(x) for x in p["allowed_updates"]]
         offset = int_param(p, "offset", 0) or 0
@@ -211,13 +218,21 @@ class FakeTelegramApi(FakeTelegramState):
             async with self._changed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
-                        self._changed.wait_for(lambda: bool(self._pending) or self._closing
-                                               or generation != self._poll_generation),
+                        self._changed.wait_for(
+                            lambda: (
+                                bool(self._pending)
+                                or self._closing
+                                or generation != self._poll_generation
+                            )
+                        ),
                         min(timeout, self.long_poll_cap),
                     )
             if generation != self._poll_generation:
-                raise ApiError(409, "Conflict: terminated by other getUpdates request; make "
-                                    "sure that only one bot instance is running")
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; make "
+                    "sure that only one bot instance is running",
+                )
         return self._pending[:limit]
 
     async def _set_webhook(self, p: dict[str, Any]) -> bool:
@@ -306,8 +321,15 @@ async def start_uvicorn(app: Any) -> tuple[uvicorn.Server, asyncio.Task[None], i
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = int(sock.getsockname()[1])
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off", ws="none",
-                            http="h11", log_level="warning")
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        ws="none",
+        http="h11",
+        log_level="warning",
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
@@ -330,7 +352,14 @@ async def serve_asgi(app: Any) -> AsyncIterator[str]:
 
 
 _ALL_UPDATES = (
-    "message", "edited_message", "channel_post", "edited_channel_post", "callback_query",
-    "my_chat_member", "chat_member", "message_reaction", "message_reaction_count",
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "callback_query",
+    "my_chat_member",
+    "chat_member",
+    "message_reaction",
+    "message_reaction_count",
 )
 _OPT_IN_UPDATES = ("chat_member", "message_reaction", "message_reaction_count")

@@ -74,9 +74,15 @@ class FakeTelegramState:
     def __init__(self, token: str, *, limits: RateLimits, clock: Callable[[], float]) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
-        self.bot_user = {"id": self.bot_id, "is_bot": True, "first_name": "Minbar Test",
-                         "username": "minbar_test_bot", "can_join_groups": True,
-                         "can_read_all_group_messages": False, "supports_inline_queries": False}
+        self.bot_user = {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "Minbar Test",
+            "username": "minbar_test_bot",
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
         self.flood = FloodControl(limits, clock)
         self.chats: dict[int, ChatState] = {}
         self.users: dict[int, dict[str, Any]] = {}
@@ -90,8 +96,9 @@ class FakeTelegramState:
 
     # -- test controls --------------------------------------------------------------------
 
-    def add_private_chat(self, user_id: int, first_name: str = "Test", username: str | None = None
-                         ) -> ChatState:
+    def add_private_chat(
+        self, user_id: int, first_name: str = "Test", username: str | None = None
+    ) -> ChatState:
         """Create a user who has started the bot."""
         self.users[user_id] = {"id": user_id, "is_bot": False, "first_name": first_name}
         if username:
@@ -100,8 +107,14 @@ class FakeTelegramState:
         self.chats[user_id] = chat
         return chat
 
-    def add_group(self, chat_id: int, title: str, kind: str = "group", forum: bool = False,
-                  username: str | None = None) -> ChatState:
+    def add_group(
+        self,
+        chat_id: int,
+        title: str,
+        kind: str = "group",
+        forum: bool = False,
+        username: str | None = None,
+    ) -> ChatState:
         """Create a group, supergroup or channel the bot is a member of."""
         if kind not in ("group", "supergroup", "channel"):
             raise ValueError(kind)
@@ -143,8 +156,9 @@ class FakeTelegramState:
         """Return the id for the next pushed update."""
         raise NotImplementedError
 
-    def _incoming(self, chat: ChatState, from_id: int, text: str, thread_id: int | None
-                  ) -> dict[str, Any]:
+    def _incoming(
+        self, chat: ChatState, from_id: int, text: str, thread_id: int | None
+    ) -> dict[str, Any]:
         message: dict[str, Any] = {
             "message_id": self._next_message_id(chat),
             "date": int(time.time()),
@@ -161,8 +175,9 @@ class FakeTelegramState:
             message["is_topic_message"] = True
         return message
 
-    def push_message(self, chat_id: int, from_id: int, text: str, thread_id: int | None = None
-                     ) -> int:
+    def push_message(
+        self, chat_id: int, from_id: int, text: str, thread_id: int | None = None
+    ) -> int:
         """Queue an update for a text message a user sent; return its update_id."""
         message = self._incoming(self.chats[chat_id], from_id, text, thread_id)
         return self._enqueue({"update_id": self.next_update_id(), "message": message})
@@ -171,26 +186,41 @@ class FakeTelegramState:
         """Queue a callback query for a button under one of the bot's messages."""
         query_id = str(next(self._callback_ids))
         self._open_callbacks.add(query_id)
-        original = next((m for m in self.sent if m.chat_id == chat_id
-                         and m.message_id == message_id), None)
-        message = {"message_id": message_id, "date": int(time.time()),
-                   "chat": self.chats[chat_id].to_api(), "from": self.bot_user,
-                   "text": original.text if original else ""}
-        query = {"id": query_id, "from": self._user(from_id), "message": message,
-                 "chat_instance": f"ci{chat_id}", "data": data}
+        original = next(
+            (m for m in self.sent if m.chat_id == chat_id and m.message_id == message_id), None
+        )
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self.chats[chat_id].to_api(),
+            "from": self.bot_user,
+            "text": original.text if original else "",
+        }
+        query = {
+            "id": query_id,
+            "from": self._user(from_id),
+            "message": message,
+            "chat_instance": f"ci{chat_id}",
+            "data": data,
+        }
         return self._enqueue({"update_id": self.next_update_id(), "callback_query": query})
 
-    def push_my_chat_member(self, chat_id: int, from_id: int, new_status: str,
-                            old_status: str = "member") -> int:
+    def push_my_chat_member(
+        self, chat_id: int, from_id: int, new_status: str, old_status: str = "member"
+    ) -> int:
         """Queue a change of the bot's own membership (member, left or kicked)."""
         chat = self.chats[chat_id]
         if new_status == "kicked":
             chat.kicked = True
         elif new_status == "member":
             chat.kicked, chat.blocked, chat.member = False, False, True
-        update = {"chat": chat.to_api(), "from": self._user(from_id), "date": int(time.time()),
-                  "old_chat_member": _member(old_status, self.bot_user),
-                  "new_chat_member": _member(new_status, self.bot_user)}
+        update = {
+            "chat": chat.to_api(),
+            "from": self._user(from_id),
+            "date": int(time.time()),
+            "old_chat_member": _member(old_status, self.bot_user),
+            "new_chat_member": _member(new_status, self.bot_user),
+        }
         return self._enqueue({"update_id": self.next_update_id(), "my_chat_member": update})
 
     # -- methods ----------------------------------------------------------------------------
@@ -210,8 +240,11 @@ class FakeTelegramState:
         if chat is None:
             raise ApiError(400, "Bad Request: chat not found")
         if chat.migrated_to is not None:
-            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
-                           {"migrate_to_chat_id": chat.migrated_to})
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": chat.migrated_to},
+            )
         if chat.deactivated:
             raise ApiError(403, "Forbidden: user is deactivated")
         if chat.blocked:
@@ -229,8 +262,9 @@ class FakeTelegramState:
 
     def _too_many(self, retry_after: int) -> None:
         self.count_429 += 1
-        raise ApiError(429, f"Too Many Requests: retry after {retry_after}",
-                       {"retry_after": retry_after})
+        raise ApiError(
+            429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+        )
 
     def _thread(self, chat: ChatState, p: dict[str, Any]) -> int | None:
         thread_id = int_param(p, "message_thread_id")
@@ -248,17 +282,28 @@ class FakeTelegramState:
         return chat.next_message_id - 1
 
     def _message(self, chat: ChatState, sent: SentMessage) -> dict[str, Any]:
-        out: dict[str, Any] = {"message_id": sent.message_id, "date": int(time.time()),
-                               "chat": chat.to_api(), "from": self.bot_user}
+        out: dict[str, Any] = {
+            "message_id": sent.message_id,
+            "date": int(time.time()),
+            "chat": chat.to_api(),
+            "from": self.bot_user,
+        }
         if sent.thread_id is not None:
             out["message_thread_id"], out["is_topic_message"] = sent.thread_id, True
         if sent.reply_markup is not None:
             out["reply_markup"] = sent.reply_markup
-        text_key, entities_key = ("caption", "caption_entities") if sent.photo else ("text",
-                                                                                    "entities")
+        text_key, entities_key = (
+            ("caption", "caption_entities") if sent.photo else ("text", "entities")
+        )
         if sent.photo:
-            out["photo"] = [{"file_id": f"AgAD{sent.message_id}", "width": 800, "height": 600,
-                             "file_unique_id": f"u{sent.message_id}"}]
+            out["photo"] = [
+                {
+                    "file_id": f"AgAD{sent.message_id}",
+                    "width": 800,
+                    "height": 600,
+                    "file_unique_id": f"u{sent.message_id}",
+                }
+            ]
         if sent.text:
             out[text_key] = sent.text
         if sent.entities:
@@ -271,8 +316,16 @@ class FakeTelegramState:
         parsed = check_text(p.get("text"), p.get("parse_mode"))
         markup = check_reply_markup(p.get("reply_markup"))
         self._admit(chat)
-        sent = SentMessage(chat.id, self._next_message_id(chat), parsed.text, str(p["text"]),
-                           parsed.entities, markup, thread_id, p.get("link_preview_options"))
+        sent = SentMessage(
+            chat.id,
+            self._next_message_id(chat),
+            parsed.text,
+            str(p["text"]),
+            parsed.entities,
+            markup,
+            thread_id,
+            p.get("link_preview_options"),
+        )
         self.sent.append(sent)
         return self._message(chat, sent)
 
@@ -289,9 +342,17 @@ class FakeTelegramState:
         parsed = check_text(p.get("caption"), p.get("parse_mode"), caption=True)
         markup = check_reply_markup(p.get("reply_markup"))
         self._admit(chat)
-        sent = SentMessage(chat.id, self._next_message_id(chat), parsed.text,
-                           str(p.get("caption") or ""), parsed.entities, markup, thread_id,
-                           None, photo=photo_ref)
+        sent = SentMessage(
+            chat.id,
+            self._next_message_id(chat),
+            parsed.text,
+            str(p.get("caption") or ""),
+            parsed.entities,
+            markup,
+            thread_id,
+            None,
+            photo=photo_ref,
+        )
         self.sent.append(sent)
         return self._message(chat, sent)
 
@@ -308,8 +369,10 @@ class FakeTelegramState:
     async def _answer_callback_query(self, p: dict[str, Any]) -> bool:
         query_id = str(p.get("callback_query_id") or "")
         if query_id not in self._open_callbacks:
-            raise ApiError(400, "Bad Request: query is too old and response timeout expired "
-                                "or query ID is invalid")
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
         self._open_callbacks.discard(query_id)
         self.answered_callbacks.append(p)
         return True

@@ -14,14 +14,36 @@ from typing import Any
 
 SUPPORTED_TAGS = frozenset(
     {
-        "a", "b", "strong", "i", "em", "s", "strike", "del", "u", "ins", "span",
-        "tg-spoiler", "tg-emoji", "pre", "code", "blockquote",
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "span",
+        "tg-spoiler",
+        "tg-emoji",
+        "pre",
+        "code",
+        "blockquote",
     }
 )
 _SIMPLE_TYPES = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "tg-spoiler": "spoiler", "span": "spoiler",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
 }
 _NAMED = {b"lt": "<", b"gt": ">", b"amp": "&", b"quot": '"'}
 _SPACES = b" \t\r\n\f\v"
@@ -175,9 +197,7 @@ def parse_html(html: str) -> ParsedText:
             if entity is not None:
                 entities.append(entity)
     if stack:
-        raise EntityParseError(
-            f'Can\'t find end tag corresponding to start tag "{stack[-1].tag}"'
-        )
+        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].tag}"')
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
     return ParsedText("".join(out), entities)
 
@@ -210,7 +230,7 @@ def _parse_attributes(data: bytes, i: int, tag: str, begin: int) -> tuple[str, i
                 argument = "1"
                 continue
             raise EntityParseError(
-                'Expected equal sign in declaration of an attribute of the tag '
+                "Expected equal sign in declaration of an attribute of the tag "
                 f'"{tag}" at byte offset {begin}'
             )
         i += 1

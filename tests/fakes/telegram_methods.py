@@ -160,8 +160,11 @@ def check_reply_markup(markup: object) -> dict[str, Any] | None:
         return markup
     rows = markup["inline_keyboard"]
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise ApiError(400, "Bad Request: field \"inline_keyboard\" of the InlineKeyboardMarkup "
-                       "must be an Array of Arrays")
+        raise ApiError(
+            400,
+            'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup '
+            "must be an Array of Arrays",
+        )
     for row in rows:
         for button in row:
             _check_button(button)

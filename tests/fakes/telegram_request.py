@@ -18,9 +18,15 @@ import pytest
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 123456
-BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Minbar Test",
-            "username": "minbar_test_bot", "can_join_groups": True,
-            "can_read_all_group_messages": False, "supports_inline_queries": False}
+BOT_USER = {
+    "id": BOT_ID,
+    "is_bot": True,
+    "first_name": "Minbar Test",
+    "username": "minbar_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +42,7 @@ class RecordingRequest(BaseRequest):
 
     def __init__(self) -> None:
         self.calls: list[RecordedCall] = []
-        self._planned: dict[str, deque[tuple[int, dict[str, Any]] | Exception]] = defaultdict(
-            deque
-        )
+        self._planned: dict[str, deque[tuple[int, dict[str, Any]] | Exception]] = defaultdict(deque)
         self._message_ids: dict[object, int] = defaultdict(lambda: 100)
 
     @property
@@ -56,8 +60,9 @@ class RecordingRequest(BaseRequest):
         """Answer the next ``method`` call with ``result``."""
         self._planned[method].append((200, {"ok": True, "result": result}))
 
-    def plan_error(self, method: str, code: int, description: str,
-                   parameters: dict[str, Any] | None = None) -> None:
+    def plan_error(
+        self, method: str, code: int, description: str, parameters: dict[str, Any] | None = None
+    ) -> None:
         """Answer the next ``method`` call with a Telegram error envelope."""
         body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
         if parameters:
@@ -108,13 +113,20 @@ class RecordingRequest(BaseRequest):
         chat_id = params["chat_id"]
         self._message_ids[chat_id] += 1
         numeric = isinstance(chat_id, int)
-        chat = {"id": chat_id if numeric else -1001, "type": "private" if numeric and
-                chat_id > 0 else "supergroup"}
-        message: dict[str, Any] = {"message_id": self._message_ids[chat_id],
-                                   "date": int(time.time()), "chat": chat, "from": BOT_USER}
+        chat = {
+            "id": chat_id if numeric else -1001,
+            "type": "private" if numeric and chat_id > 0 else "supergroup",
+        }
+        message: dict[str, Any] = {
+            "message_id": self._message_ids[chat_id],
+            "date": int(time.time()),
+            "chat": chat,
+            "from": BOT_USER,
+        }
         if method == "sendPhoto":
-            message["photo"] = [{"file_id": "AgAD", "file_unique_id": "u1", "width": 1,
-                                 "height": 1}]
+            message["photo"] = [
+                {"file_id": "AgAD", "file_unique_id": "u1", "width": 1, "height": 1}
+            ]
             if params.get("caption"):
                 message["caption"] = params["caption"]
         else:

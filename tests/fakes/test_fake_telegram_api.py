@@ -45,11 +45,13 @@ async def fake(clock: ManualClock) -> AsyncIterator[FakeTelegramApi]:
         yield api
 
 
-async def call(fake: FakeTelegramApi, method: str, token: str | None = None,
-               **params: Any) -> tuple[int, dict[str, Any]]:
+async def call(
+    fake: FakeTelegramApi, method: str, token: str | None = None, **params: Any
+) -> tuple[int, dict[str, Any]]:
     async with httpx.AsyncClient() as client:
-        response = await client.post(f"{fake.base_url}{token or fake.token}/{method}",
-                                     json=params, timeout=10)
+        response = await client.post(
+            f"{fake.base_url}{token or fake.token}/{method}", json=params, timeout=10
+        )
     return response.status_code, response.json()
 
 
@@ -59,16 +61,22 @@ async def call(fake: FakeTelegramApi, method: str, token: str | None = None,
         ("<x>hi</x>", 'Unsupported start tag "x" at byte offset 0'),
         ("é ü <br>", 'Unsupported start tag "br" at byte offset 6'),
         ("a < b", 'Unsupported start tag "" at byte offset 2'),
-        ("<b>bold<i>both</b></i>", 'Unmatched end tag at byte offset 14, expected "</i>", '
-                                   'found "</b>"'),
+        (
+            "<b>bold<i>both</b></i>",
+            'Unmatched end tag at byte offset 14, expected "</i>", found "</b>"',
+        ),
         ("<b>never closed", 'Can\'t find end tag corresponding to start tag "b"'),
         ("x</b>", "Unexpected end tag at byte offset 1"),
         ("<b", "Unclosed start tag at byte offset 0"),
         ('<span class="x">s</span>', 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
-        ("<blockquote>a<blockquote>b</blockquote></blockquote>",
-         "Blockquote can't be nested at byte offset 13"),
-        ("<b foo>x</b>", 'Expected equal sign in declaration of an attribute of the tag "b" '
-                         "at byte offset 0"),
+        (
+            "<blockquote>a<blockquote>b</blockquote></blockquote>",
+            "Blockquote can't be nested at byte offset 13",
+        ),
+        (
+            "<b foo>x</b>",
+            'Expected equal sign in declaration of an attribute of the tag "b" at byte offset 0',
+        ),
     ],
 )
 def test_parser_refuses_bad_html_with_the_server_wording(html: str, error: str) -> None:
@@ -86,8 +94,10 @@ def test_parser_decodes_only_the_four_named_entities_and_all_numeric_ones() -> N
 
 def test_parser_reports_entities_in_utf16_units() -> None:
     """Entity offsets count a surrogate pair as two units."""
-    parsed = parse_html('🌙<b>x</b><a href="https://e.example/?a=1&amp;b">l</a>'
-                        '<blockquote expandable>q</blockquote><a href="javascript:x">j</a>')
+    parsed = parse_html(
+        '🌙<b>x</b><a href="https://e.example/?a=1&amp;b">l</a>'
+        '<blockquote expandable>q</blockquote><a href="javascript:x">j</a>'
+    )
     assert parsed.entities == [
         {"type": "bold", "offset": 2, "length": 1},
         {"type": "text_link", "offset": 3, "length": 1, "url": "https://e.example/?a=1&b"},
@@ -107,8 +117,9 @@ def test_length_is_counted_in_utf16_after_entity_parsing() -> None:
 
 async def test_send_message_returns_a_message_and_records_it(fake: FakeTelegramApi) -> None:
     """An accepted message gets increasing ids per chat and is recorded with its entities."""
-    status, body = await call(fake, "sendMessage", chat_id=USER, text="<b>Hi</b>",
-                              parse_mode="HTML")
+    status, body = await call(
+        fake, "sendMessage", chat_id=USER, text="<b>Hi</b>", parse_mode="HTML"
+    )
     _, second = await call(fake, "sendMessage", chat_id=USER, text="again")
     assert status == 200
     assert body["result"]["text"] == "Hi"
@@ -120,9 +131,15 @@ async def test_send_message_returns_a_message_and_records_it(fake: FakeTelegramA
 async def test_bad_html_over_http_uses_the_telegram_envelope(fake: FakeTelegramApi) -> None:
     """A 400 carries ok=false, error_code and the exact description."""
     status, body = await call(fake, "sendMessage", chat_id=USER, text="é<x>", parse_mode="HTML")
-    assert (status, body) == (400, {"ok": False, "error_code": 400, "description":
-                                    "Bad Request: can't parse entities: Unsupported start tag "
-                                    '"x" at byte offset 2'})
+    assert (status, body) == (
+        400,
+        {
+            "ok": False,
+            "error_code": 400,
+            "description": "Bad Request: can't parse entities: Unsupported start tag "
+            '"x" at byte offset 2',
+        },
+    )
     assert fake.rejected[0].description.endswith("byte offset 2")
 
 
@@ -133,17 +150,25 @@ async def test_bad_html_over_http_uses_the_telegram_envelope(fake: FakeTelegramA
         ("deactivate", 403, "Forbidden: user is deactivated", None),
         ("kick", 403, "Forbidden: bot was kicked from the supergroup chat", None),
         ("unknown", 400, "Bad Request: chat not found", None),
-        ("migrate", 400, "Bad Request: group chat was upgraded to a supergroup chat",
-         {"migrate_to_chat_id": -1009999}),
+        (
+            "migrate",
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            {"migrate_to_chat_id": -1009999},
+        ),
     ],
 )
 async def test_unreachable_chats_fail_with_telegram_errors(
-    fake: FakeTelegramApi, setup: str, status: int, description: str,
+    fake: FakeTelegramApi,
+    setup: str,
+    status: int,
+    description: str,
     parameters: dict[str, Any] | None,
 ) -> None:
     """Blocked, deactivated, kicked, unknown and migrated chats answer like Telegram."""
-    target = {"block": USER, "deactivate": USER, "kick": GROUP, "unknown": 777,
-              "migrate": -555}[setup]
+    target = {"block": USER, "deactivate": USER, "kick": GROUP, "unknown": 777, "migrate": -555}[
+        setup
+    ]
     if setup == "block":
         fake.block(USER)
     elif setup == "deactivate":
@@ -155,13 +180,18 @@ async def test_unreachable_chats_fail_with_telegram_errors(
         fake.migrate(-555, -1009999)
     got_status, body = await call(fake, "sendMessage", chat_id=target, text="x")
     assert (got_status, body["description"], body.get("parameters")) == (
-        status, description, parameters)
+        status,
+        description,
+        parameters,
+    )
 
 
 async def test_unauthorized_token_and_unknown_method(fake: FakeTelegramApi) -> None:
     """A wrong token is 401 Unauthorized; an unknown method is 404 Not Found."""
     assert await call(fake, "getMe", token="1:wrong") == (
-        401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        401,
+        {"ok": False, "error_code": 401, "description": "Unauthorized"},
+    )
     assert (await call(fake, "sendTelepathy"))[0] == 404
 
 
@@ -177,8 +207,9 @@ async def test_inline_keyboards_are_validated(
     fake: FakeTelegramApi, button: dict[str, str], description: str
 ) -> None:
     """callback_data over 64 bytes and non-http(s)/tg urls are refused."""
-    status, body = await call(fake, "sendMessage", chat_id=USER, text="x",
-                              reply_markup={"inline_keyboard": [[button]]})
+    status, body = await call(
+        fake, "sendMessage", chat_id=USER, text="x", reply_markup={"inline_keyboard": [[button]]}
+    )
     assert (status, body["description"]) == (400, description)
 
 
@@ -197,12 +228,14 @@ async def test_form_and_multipart_bodies_are_accepted(fake: FakeTelegramApi) -> 
     url = f"{fake.base_url}{fake.token}"
     markup = json.dumps({"inline_keyboard": [[{"text": "a", "callback_data": "a"}]]})
     async with httpx.AsyncClient() as client:
-        form = await client.post(f"{url}/sendMessage",
-                                 data={"chat_id": str(USER), "text": "f", "reply_markup": markup})
-        multi = await client.post(f"{url}/sendPhoto", data={"chat_id": str(USER),
-                                                            "caption": "<i>c</i>",
-                                                            "parse_mode": "HTML"},
-                                  files={"photo": ("p.jpg", b"\xff\xd8", "image/jpeg")})
+        form = await client.post(
+            f"{url}/sendMessage", data={"chat_id": str(USER), "text": "f", "reply_markup": markup}
+        )
+        multi = await client.post(
+            f"{url}/sendPhoto",
+            data={"chat_id": str(USER), "caption": "<i>c</i>", "parse_mode": "HTML"},
+            files={"photo": ("p.jpg", b"\xff\xd8", "image/jpeg")},
+        )
     assert form.json()["result"]["reply_markup"]["inline_keyboard"][0][0]["text"] == "a"
     assert multi.json()["result"]["caption"] == "c"
     assert fake.sent[1].photo == "upload:p.jpg"
@@ -216,7 +249,10 @@ async def test_private_chat_bucket_gives_retry_after_and_counts_violations(
     status, body = await call(fake, "sendMessage", chat_id=USER, text="m")
     assert statuses == [200, 200, 200]
     assert (status, body["description"], body["parameters"]) == (
-        429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        429,
+        "Too Many Requests: retry after 1",
+        {"retry_after": 1},
+    )
     assert (await call(fake, "sendMessage", chat_id=USER, text="m"))[0] == 429
     assert (fake.count_429, fake.violations) == (2, 1)
     clock.now += 1.0
@@ -238,8 +274,7 @@ async def test_overall_bucket_is_30_per_second(clock: ManualClock) -> None:
     async with FakeTelegramApi.running(clock=clock, limits=RateLimits()) as api:
         for user in range(1, 32):
             api.add_private_chat(user)
-        statuses = [(await call(api, "sendMessage", chat_id=u, text="b"))[0]
-                    for u in range(1, 32)]
+        statuses = [(await call(api, "sendMessage", chat_id=u, text="b"))[0] for u in range(1, 32)]
     assert statuses == [200] * 30 + [429]
 
 
@@ -295,7 +330,8 @@ async def test_webhook_delivery_sends_secret_retries_and_redelivers(
     assert status == 200
     assert conflict[0] == 409
     assert conflict[1]["description"].startswith(
-        "Conflict: can't use getUpdates method while webhook is active")
+        "Conflict: can't use getUpdates method while webhook is active"
+    )
     assert seen == [(update_id, "s3cr3t_-")] * 3
     _, info = await call(fake, "getWebhookInfo")
     assert info["result"]["last_error_message"] == "Wrong response from the webhook: 500"
@@ -308,5 +344,7 @@ async def test_callback_answers_only_for_open_queries(fake: FakeTelegramApi) -> 
     query_id = body["result"][0]["callback_query"]["id"]
     assert (await call(fake, "answerCallbackQuery", callback_query_id=query_id))[0] == 200
     status, again = await call(fake, "answerCallbackQuery", callback_query_id=query_id)
-    assert (status, again["description"]) == (400, "Bad Request: query is too old and response "
-                                              "timeout expired or query ID is invalid")
+    assert (status, again["description"]) == (
+        400,
+        "Bad Request: query is too old and response timeout expired or query ID is invalid",
+    )

@@ -16,7 +16,8 @@ async def test_help_hides_admin_commands_from_members(ctx: HandlerContext) -> No
     await Dispatcher(ctx).handle(inbound("/help"))
     (sent,) = await drain(ctx)
     text = sent.message.plain_text
-    assert "/start" in text and "/chatid" in text
+    assert "/start" in text
+    assert "/chatid" in text
     assert "/status" not in text
 
 
@@ -43,7 +44,12 @@ def test_status_text_reports_every_part() -> None:
         database_ok=False,
         channels={"telegram": True, "whatsapp": False},
         outbox_depth={"failed": 1, "pending": 3},
-        last_poll={"at": "t1", "result": "failed", "last_error": "timeout", "last_success_at": "t0"},
+        last_poll={
+            "at": "t1",
+            "result": "failed",
+            "last_error": "timeout",
+            "last_success_at": "t0",
+        },
         unhealthy_destinations=("telegram:@x chat_not_found",),
         is_leader=False,
     )

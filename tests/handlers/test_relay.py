@@ -45,10 +45,12 @@ class ReplayingSource:
 
 
 async def _with_destinations(ctx: HandlerContext) -> None:
-    await ctx.destinations.sync_from_config([
-        DestinationSpec("telegram", "@attaqwaa", "channel", None, "main", ()),
-        DestinationSpec("telegram", "-100777", "group", None, "umrah group", (4,)),
-    ])
+    await ctx.destinations.sync_from_config(
+        [
+            DestinationSpec("telegram", "@attaqwaa", "channel", None, "main", ()),
+            DestinationSpec("telegram", "-100777", "group", None, "umrah group", (4,)),
+        ]
+    )
 
 
 async def test_a_fresh_database_relays_only_the_backfill(ctx: HandlerContext) -> None:
@@ -60,7 +62,8 @@ async def test_a_fresh_database_relays_only_the_backfill(ctx: HandlerContext) ->
     assert sorted(report.skipped_backfill) == [1, 2, 3, 4, 5, 6, 7, 8]
     sent = await drain(ctx)
     assert sorted(c.idempotency_key for c in sent) == [
-        "topic:10:dest:1", "topic:9:dest:1",
+        "topic:10:dest:1",
+        "topic:9:dest:1",
     ]
 
 
@@ -78,7 +81,8 @@ async def test_late_approval_relays_exactly_the_new_topics(ctx: HandlerContext) 
     keys = sorted(c.idempotency_key for c in sent)
     # Topic 11 is on board 4 (the Umrah group's board); 13 is General News.
     assert keys == ["topic:11:dest:1", "topic:11:dest:2", "topic:13:dest:1"]
-    assert 12 not in second.relayed and 14 not in second.relayed
+    assert 12 not in second.relayed
+    assert 14 not in second.relayed
 
 
 async def test_a_restart_relays_nothing_twice(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
@@ -149,7 +153,8 @@ async def test_a_feed_failure_is_recorded_and_marks_nothing_seen(ctx: HandlerCon
     with pytest.raises(ForumError):
         await relay_new_topics(source, ctx, RelaySettings())
     state = await ctx.state.get(POLL_STATE_KEY)
-    assert state is not None and state["result"] == "failed"
+    assert state is not None
+    assert state["result"] == "failed"
     assert "login" in str(state["last_error"])
     assert await ctx.topics.is_empty()
 
