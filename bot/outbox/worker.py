@@ -170,12 +170,38 @@ class OutboxWorker:
         started = self._monotonic()
         batch = _Batch(deadline=started + self._lease_seconds * _LEASE_SAFETY, flushed_at=started)
         try:
+            # One task per chat, sending its rows in claim order: a channel reads topics in
+            # the order they were queued, while different chats still go out in parallel.
+            by_chat: dict[str, list[ClaimedItem]] = {}
+            for item in items:
+                by_chat.setdefault(item.rate_key, []).append(item)
             async with asyncio.TaskGroup() as group:
-                for item in items:
-                    group.create_task(self._process(item, batch))
+                for chat_items in by_chat.values():
+                    group.create_task(self._process_in_order(chat_items, batch))
         finally:
             await self._flush(batch, force=True)
         return len(items)
+
+    async def _process_in_order(self, items: list[ClaimedItem], batch: _Batch) -> None:
+        for index, item in enumerate(items):
+            behind = self._queue_behind(item, batch) if index else None
+            if behind is not None:
+                batch.outcomes.append(behind)
+                continue
+            await self._process(item, batch)
+
+    def _queue_behind(self, item: ClaimedItem, batch: _Batch) -> Released | None:
+        """Give back a later row of a chat that must wait, instead of waiting in this batch."""
+        recipient = item.message.recipient
+        limiter = self._limiters.get(recipient.channel)
+        if limiter is None:
+            return None
+        wait = limiter.earliest(item.rate_key, recipient.kind)
+        if wait <= 0:
+            return None
+        queued = batch.released[item.rate_key]
+        batch.released[item.rate_key] += 1
+        return Released(item.id, self._at(wait + queued * limiter.spacing(recipient.kind)))
 
     async def _process(self, item: ClaimedItem, batch: _Batch) -> None:
         item = self._rerouted(item)

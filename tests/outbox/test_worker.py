@@ -506,3 +506,26 @@ async def test_two_workers_on_separate_connections_send_each_row_once(
     assert min(handled) > 0, handled  # both really competed for rows
     assert sorted(m.recipient.chat_id for m in channel.sent) == sorted(str(n) for n in range(120))
     assert {r.status for r in (await rows(db)).values()} == {"sent"}
+
+
+async def test_one_chats_rows_go_out_in_the_order_they_were_queued(
+    repo: OutboxRepo, channel: ScriptedChannel, make_worker: WorkerFactory, db: Database
+) -> None:
+    """A channel receives its topics in queue order even when sends take uneven time."""
+    latencies = [0.03, 0.0, 0.02, 0.0, 0.01, 0.0]
+
+    def slow(delay: float) -> Callable[[OutboundMessage], object]:
+        async def answer(message: OutboundMessage) -> None:
+            await asyncio.sleep(delay)
+
+        return answer
+
+    channel.script["-100"] = [slow(d) for d in latencies]
+    await repo.enqueue(
+        [item(f"topic{n}", "-100", kind=ChatKind.CHANNEL) for n in range(len(latencies))]
+    )
+    await make_worker(concurrency=8).drain_once()
+    # The channel numbers its messages as they complete: p1 is the first to arrive.
+    by_provider_id = {row.provider_message_id: key for key, row in (await rows(db)).items()}
+    arrived = [by_provider_id[f"p{n}"] for n in range(1, len(latencies) + 1)]
+    assert arrived == [f"topic{n}" for n in range(len(latencies))]
