@@ -33,7 +33,7 @@ from bot.storage.repositories.recipients import RecipientStateRepo
 from bot.storage.repositories.state import StateRepo
 from bot.storage.repositories.subscribers import SubscriberRepo
 from bot.storage.repositories.topics import TopicRepo
-from handlers import register_commands
+from handlers import build_dispatcher, register_commands
 from handlers.context import AdminPolicy, HandlerContext
 from handlers.dispatch import Dispatcher
 from handlers.relay import RelaySettings, relay_new_topics
@@ -201,6 +201,7 @@ def build_service(
     outbox = OutboxRepo(db, clock)
     state = StateRepo(db, clock)
     destinations = DestinationRepo(db, clock)
+    recipients = RecipientStateRepo(db, clock)
     commands: CommandRegistry[HandlerContext] = CommandRegistry()
     register_commands(commands)
     channels = ChannelRegistry()
@@ -215,6 +216,7 @@ def build_service(
         dialogs=DialogRepo(db, clock),
         inbound=InboundDedupRepo(db, clock),
         state=state,
+        recipients=recipients,
         clock=clock,
         tz=config.service.tz,
         admins=AdminPolicy(
@@ -228,7 +230,7 @@ def build_service(
         status=status,
         bot_name=config.service.name,
     )
-    dispatcher = Dispatcher(ctx)
+    dispatcher = build_dispatcher(ctx)
     out = ConsoleOutput(stream=console_stream, path=config.console.output)
     overrides = dict(channel_overrides or {})
     for name, factory in CHANNEL_FACTORIES.items():
@@ -240,7 +242,7 @@ def build_service(
     limiters = {name: RateLimiter(policy) for name, policy in rate_policies(config).items()}
     worker = OutboxWorker(
         outbox,
-        RecipientStateRepo(db, clock),
+        recipients,
         channels,
         limiters,
         worker_id=f"{socket.gethostname()}:{os.getpid()}",

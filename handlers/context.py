@@ -16,6 +16,7 @@ from bot.core.messages import Choice, InboundMessage, Span, text_message
 from bot.storage.repositories.dialogs import DialogRepo
 from bot.storage.repositories.inbound import InboundDedupRepo
 from bot.storage.repositories.outbox import NewOutboxItem, OutboxRepo
+from bot.storage.repositories.recipients import RecipientStateRepo
 from bot.storage.repositories.state import StateRepo
 from bot.storage.repositories.subscribers import SubscriberRepo
 
@@ -67,6 +68,7 @@ class HandlerContext:
     dialogs: DialogRepo
     inbound: InboundDedupRepo
     state: StateRepo
+    recipients: RecipientStateRepo
     clock: Clock
     tz: ZoneInfo
     admins: AdminPolicy

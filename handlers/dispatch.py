@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from bot.core.messages import ChatKind, InboundMessage
 from handlers.context import HandlerContext
@@ -19,6 +19,12 @@ KeywordHandler = Callable[[InboundMessage, HandlerContext], Awaitable[bool]]
 
 FlowStep = Callable[[InboundMessage, str, dict[str, object], HandlerContext], Awaitable[None]]
 """Handle a message for a chat in the middle of a dialog ``(message, step, data, ctx)``."""
+
+ChoiceHandler = Callable[[InboundMessage, str, HandlerContext], Awaitable[None]]
+"""Handle a button press whose data starts with the registered prefix; gets the rest."""
+
+MembershipHandler = Callable[[InboundMessage, HandlerContext], Awaitable[None]]
+"""Handle a change of the bot's membership in a chat (blocked, added, removed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +44,14 @@ class Dispatcher:
         *,
         keywords: Sequence[KeywordHandler] = (),
         flows: Sequence[Flow] = (),
+        choices: Mapping[str, ChoiceHandler] | None = None,
+        membership: Sequence[MembershipHandler] = (),
     ) -> None:
         self._ctx = ctx
         self._keywords = tuple(keywords)
         self._flows = {flow.name: flow for flow in flows}
+        self._choices = dict(choices or {})
+        self._membership = tuple(membership)
 
     async def handle(self, message: InboundMessage) -> None:
         """Handle one inbound message exactly once; never raise to the adapter."""
@@ -59,7 +69,11 @@ class Dispatcher:
             logger.info("Ignored a redelivered message %s", message.message_ref)
             return
         if len(message.text) > MAX_INBOUND_TEXT:
-            message = _with_text(message, message.text[:MAX_INBOUND_TEXT])
+            message = replace(message, text=message.text[:MAX_INBOUND_TEXT])
+        if message.membership is not None:
+            for on_membership in self._membership:
+                await on_membership(message, ctx)
+            return
         if message.chat_kind is ChatKind.PRIVATE:
             await ctx.subscribers.upsert_inbound(
                 message.channel,
@@ -68,6 +82,9 @@ class Dispatcher:
                 message.sender_name,
                 message.received_at,
             )
+        if message.choice_data is not None:
+            await self._run_choice(message, message.choice_data)
+            return
         parsed = message.command
         if parsed is not None:
             await self._run_command(message, *parsed)
@@ -86,6 +103,14 @@ class Dispatcher:
                 f"Salaam! I am the {ctx.bot_name} bot. Send /help to see what I can do.",
             )
 
+    async def _run_choice(self, message: InboundMessage, data: str) -> None:
+        prefix, _, rest = data.partition(":")
+        handler = self._choices.get(prefix)
+        if handler is None:
+            logger.info("Ignored a button press with unknown data %r", data[:64])
+            return
+        await handler(message, rest, self._ctx)
+
     async def _run_command(self, message: InboundMessage, name: str, argument: str) -> None:
         ctx = self._ctx
         spec = ctx.commands.get(name)
@@ -100,9 +125,3 @@ class Dispatcher:
             await ctx.reply(message, f"Sorry, /{name} is for the forum's admins only.")
             return
         await spec.run(message, argument, ctx)
-
-
-def _with_text(message: InboundMessage, text: str) -> InboundMessage:
-    from dataclasses import replace
-
-    return replace(message, text=text)

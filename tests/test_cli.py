@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.storage.migrate import head_revision
 from tests.service_config import service_data, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,5 +70,5 @@ def test_db_upgrade_migrates_to_head(runner: CliRunner, tmp_path: Path) -> None:
     config = write_config(tmp_path / "db.toml", service_data(tmp_path))
     result = runner.invoke(app, ["db", "upgrade", "--config", str(config)])
     assert result.exit_code == 0, result.output
-    assert "database at revision 0001" in result.output
+    assert f"database at revision {head_revision()}" in result.output
     assert (tmp_path / "minbar.db").exists()

@@ -3,8 +3,8 @@
 It only translates. Inbound updates become ``InboundMessage`` with
 ``message_ref = "telegram:update:<update_id>"`` (the dispatcher dedupes on it, since webhook
 delivery is at-least-once). Button presses carry ``choice_data``. Changes of the bot's own
-membership in a chat arrive as the internal command ``/_member kicked|left|member`` with the
-user who made the change as sender, so handlers can mark destinations without a Telegram import.
+membership in a chat arrive with ``membership`` set (kicked, left, member) and the user who
+made the change as sender, so handlers can mark destinations without a Telegram import.
 """
 
 from __future__ import annotations
@@ -35,14 +35,18 @@ from bot.core.channel import InboundHandler
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import ConfigError, PermanentError
 from bot.core.ids import ChannelName, ChatId, UserId
-from bot.core.messages import ChatKind, DeliveryResult, InboundMessage, OutboundMessage
+from bot.core.messages import (
+    ChatKind,
+    DeliveryResult,
+    InboundMessage,
+    Membership,
+    OutboundMessage,
+)
 
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = ChannelName("telegram")
 ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
-MEMBERSHIP_COMMAND = "_member"
-"""Internal command name for membership changes: ``/_member kicked|left|member``."""
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -196,6 +200,15 @@ class TelegramChannel:
         except TelegramError as exc:
             raise map_telegram_error(exc) from exc
 
+    async def is_chat_admin(self, chat_id: str, user_id: str) -> bool:
+        """Return whether ``user_id`` is the creator or an administrator of ``chat_id``."""
+        app = self._require_app()
+        try:
+            member = await app.bot.get_chat_member(_chat_ref(chat_id), int(user_id))
+        except TelegramError as exc:
+            raise map_telegram_error(exc) from exc
+        return member.status in ("creator", "administrator")
+
     def _require_app(self) -> _AnyApp:
         if self._app is None:
             raise RuntimeError("the telegram channel is not started")
@@ -257,16 +270,17 @@ class TelegramChannel:
 def _membership(change: ChatMemberUpdated, ref: str) -> InboundMessage:
     status = change.new_chat_member.status
     if status == "kicked":
-        state = "kicked"
+        state = Membership.KICKED
     elif status == "left" or (status == "restricted" and not _is_member(change)):
-        state = "left"
+        state = Membership.LEFT
     else:
-        state = "member"
+        state = Membership.MEMBER
     return InboundMessage(
         channel=CHANNEL_NAME,
         chat_id=ChatId(str(change.chat.id)),
         sender_id=UserId(str(change.from_user.id)),
-        text=f"/{MEMBERSHIP_COMMAND} {state}",
+        text="",
+        membership=state,
         received_at=change.date,
         chat_kind=_kind(change.chat.type),
         sender_name=change.from_user.full_name,

@@ -42,6 +42,22 @@ class SupportsButtons(Protocol):
 
 
 @runtime_checkable
+class SupportsEdits(Protocol):
+    """Capability: ``OutboundMessage.edit_of`` replaces an earlier message instead of sending."""
+
+    supports_edits: bool
+
+
+@runtime_checkable
+class SupportsChatAdmins(Protocol):
+    """Capability: the platform can tell who administers a group."""
+
+    async def is_chat_admin(self, chat_id: str, user_id: str) -> bool:
+        """Return whether ``user_id`` administers the group ``chat_id``."""
+        ...
+
+
+@runtime_checkable
 class SupportsCommandMenu(Protocol):
     """Capability: the platform can publish the command list (Telegram's ``setMyCommands``)."""
 

@@ -11,6 +11,15 @@ from typing import Any
 from bot.core.ids import ChannelName, ChatId, UserId
 
 
+class Membership(enum.StrEnum):
+    """The bot's standing in a chat, as the platform reports it."""
+
+    MEMBER = "member"
+    LEFT = "left"
+    KICKED = "kicked"
+    """Blocked by a person, or removed from a group or channel."""
+
+
 class ChatKind(enum.StrEnum):
     """What kind of conversation a chat is; rate limits and permissions depend on it."""
 
@@ -92,6 +101,8 @@ class OutboundMessage:
     """Named values for the pre-approved template of this ``kind``, where a platform needs one."""
     use_template: bool = False
     """Set by the outbox when the platform only accepts a template for this recipient now."""
+    edit_of: str | None = None
+    """Provider id of an earlier message to replace, where the platform can edit messages."""
 
     @property
     def plain_text(self) -> str:
@@ -108,6 +119,7 @@ class OutboundMessage:
             "kind": self.kind,
             "link_preview": self.link_preview,
             "template_values": [list(pair) for pair in self.template_values],
+            "edit_of": self.edit_of,
         }
 
     @classmethod
@@ -167,6 +179,8 @@ class InboundMessage:
     choice_data: str | None = None
     """Set when the user pressed a button: the chosen ``Choice.data``."""
     thread_id: int | None = None
+    membership: Membership | None = None
+    """Set when the bot's own membership in the chat changed (blocked, added, removed)."""
 
     @property
     def reply_to(self) -> Recipient:

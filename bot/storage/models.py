@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
@@ -167,6 +168,28 @@ class ForumTopic(Base):
     decision_reason: Mapped[str | None] = mapped_column(String(500))
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None]
+    author: Mapped[str | None] = mapped_column(String(200))
+    body_html: Mapped[str | None] = mapped_column(Text)
+    """The feed's teaser, kept so a topic held for review can be relayed later as it was."""
+
+
+class RelayRule(Base):
+    """A routing rule: which topics one destination watches or mutes (precedence in handlers)."""
+
+    __tablename__ = "relay_rules"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    destination_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("destinations.id", ondelete="CASCADE"), index=True
+    )
+    filter: Mapped[str] = mapped_column(String(8))
+    """``watch`` or ``mute``."""
+    board_id: Mapped[int | None] = mapped_column(BigInteger)
+    """None matches every board."""
+    include_keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    exclude_keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(64), default="config")
+    created_at: Mapped[datetime]
 
 
 class Dialog(Base):

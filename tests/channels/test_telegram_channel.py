@@ -30,6 +30,7 @@ from bot.core.messages import (
     ChatKind,
     Choice,
     InboundMessage,
+    Membership,
     OutboundMessage,
     Recipient,
     Span,
@@ -394,12 +395,12 @@ async def test_callback_query_becomes_choice_data_and_is_answered(
 
 @pytest.mark.parametrize(
     ("status", "expected"),
-    [("kicked", "/_member kicked"), ("left", "/_member left"), ("member", "/_member member")],
+    [("kicked", Membership.KICKED), ("left", Membership.LEFT), ("member", Membership.MEMBER)],
 )
-async def test_my_chat_member_becomes_a_membership_command(
-    channel: TelegramChannel, inbox: Inbox, status: str, expected: str
+async def test_my_chat_member_becomes_a_membership_change(
+    channel: TelegramChannel, inbox: Inbox, status: str, expected: Membership
 ) -> None:
-    """Changes of the bot's membership arrive as the internal /_member command."""
+    """Changes of the bot's membership arrive as a neutral membership, with no text."""
     new_member: dict[str, Any] = {"status": status, "user": BOT_USER}
     if status == "kicked":
         new_member["until_date"] = 0
@@ -416,9 +417,10 @@ async def test_my_chat_member_becomes_a_membership_command(
         }
     )
     got = await inbox.next()
-    assert (got.text, got.command, got.chat_id, got.sender_id) == (
+    assert (got.membership, got.text, got.command, got.chat_id, got.sender_id) == (
         expected,
-        ("_member", status),
+        "",
+        None,
         "-100555",
         "7",
     )

@@ -43,8 +43,8 @@ async def test_fresh_database_has_no_revision_until_migrated(tmp_path: Path) -> 
     """A new SQLite file reports no revision, then the head once upgraded by URL."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'new' / 'minbar.db'}"
     assert await current_revision(url) is None
-    assert await upgrade_database(url) == "0001"
-    assert await current_revision(url) == "0001"
+    assert await upgrade_database(url) == head_revision()
+    assert await current_revision(url) == head_revision()
 
 
 async def test_concurrent_upgrades_on_postgresql_both_succeed() -> None:
@@ -70,7 +70,7 @@ async def test_concurrent_upgrades_on_sqlite_both_succeed(tmp_path: Path) -> Non
     finally:
         for twin in twins:
             await twin.dispose()
-    assert results == ["0001", "0001"]
+    assert results == [head_revision(), head_revision()]
 
 
 async def test_alembic_command_line_environment_migrates(

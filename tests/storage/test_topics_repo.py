@@ -22,6 +22,19 @@ class FakeTopic:
     subject: str = "Hajj 2026 packages"
     link: str = "https://forum.example/index.php?topic=1.0"
     posted_at: datetime = datetime(2026, 2, 28, 18, 0, tzinfo=UTC)
+    author: str | None = "Hikmah Travels"
+    body_html: str = "<b>Umrah</b> in Ramadan"
+
+
+async def test_the_author_and_teaser_are_kept_for_a_later_relay(
+    db: Database, clock: FrozenClock
+) -> None:
+    """A topic held for review keeps what is needed to relay it later as it was."""
+    repo = TopicRepo(db, clock)
+    await repo.record(FakeTopic(7), decision="pending_review", reason="review mode")
+    row = await repo.get(7)
+    assert row is not None
+    assert (row.author, row.body_html) == ("Hikmah Travels", "<b>Umrah</b> in Ramadan")
 
 
 async def test_record_once_and_read_back(db: Database, clock: FrozenClock) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy import delete, select, update
 from bot.core.clock import Clock, SystemClock
 from bot.storage.db import Database
 from bot.storage.models import Destination, Subscriber
+from bot.storage.repositories.subscribers import DELIVERY_ERRORS
 
 
 class RecipientStateRepo:
@@ -45,6 +46,29 @@ class RecipientStateRepo:
                 update(Destination)
                 .where(Destination.channel == channel, Destination.chat_id == chat_id)
                 .values(error_key=None, last_error=None, last_ok_at=now)
+            )
+
+    async def record_back(self, channel: str, chat_id: str) -> None:
+        """Resume destinations and subscribers that errors stopped (the bot is back in the chat)."""
+        now = self._clock.now()
+        async with self._db.write() as session:
+            await session.execute(
+                update(Destination)
+                .where(
+                    Destination.channel == channel,
+                    Destination.chat_id == chat_id,
+                    Destination.error_key.in_(DELIVERY_ERRORS),
+                )
+                .values(active=True, error_key=None, last_error=None)
+            )
+            await session.execute(
+                update(Subscriber)
+                .where(
+                    Subscriber.channel == channel,
+                    Subscriber.chat_id == chat_id,
+                    Subscriber.inactive_reason.in_(DELIVERY_ERRORS),
+                )
+                .values(active=True, inactive_reason=None, updated_at=now)
             )
 
     async def replace_chat_id(self, channel: str, old: str, new: str) -> None:

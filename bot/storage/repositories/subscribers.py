@@ -18,6 +18,12 @@ OPTED_OUT = "opted_out"
 _T = table_of(Subscriber)
 
 
+DELIVERY_ERRORS = frozenset(
+    {"blocked", "deactivated", "kicked", "not_member", "chat_deleted", "not_started", "forbidden"}
+)
+"""Reasons a send failed for good that end when the person writes to us again."""
+
+
 class SubscriberRepo:
     """Track who may receive what, and when each chat last wrote to us."""
 
@@ -32,13 +38,20 @@ class SubscriberRepo:
         updates: dict[str, Any] = {"last_inbound_at": at, "chat_kind": str(chat_kind)}
         if display_name:
             updates["display_name"] = display_name[:200]
-        return await self._upsert(
+        row = await self._upsert(
             channel,
             chat_id,
             updates,
             new={"active": False, "inactive_reason": NOT_SUBSCRIBED},
             at=at,
         )
+        if row.inactive_reason in DELIVERY_ERRORS:
+            # They wrote to us, so they unblocked the bot: their subscription resumes.
+            back = await self._update(
+                channel, chat_id, {"active": True, "inactive_reason": None}, at
+            )
+            return back or row
+        return row
 
     async def subscribe(
         self, channel: str, chat_id: str, chat_kind: str, source: str, at: datetime

@@ -32,6 +32,10 @@ class TopicFacts(Protocol):
     def link(self) -> str: ...
     @property
     def posted_at(self) -> datetime: ...
+    @property
+    def author(self) -> str | None: ...
+    @property
+    def body_html(self) -> str: ...
 
 
 class TopicRepo:
@@ -81,6 +85,8 @@ class TopicRepo:
                 decision_reason=reason[:500] if reason else None,
                 decided_by=decided_by,
                 decided_at=now,
+                author=topic.author[:200] if topic.author else None,
+                body_html=topic.body_html,
             )
             .on_conflict_do_nothing(index_elements=[_T.c.topic_id])
             .returning(_T.c.topic_id)

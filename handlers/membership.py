@@ -1,0 +1,33 @@
+"""The bot's own membership: blocked or removed stops sending; added back resumes it."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.messages import InboundMessage, Membership
+from handlers.context import HandlerContext
+from handlers.feature import Feature
+
+logger = logging.getLogger(__name__)
+
+
+async def on_membership(message: InboundMessage, ctx: HandlerContext) -> None:
+    """Record that a chat blocked, removed or re-added the bot."""
+    if message.membership is Membership.MEMBER:
+        await ctx.recipients.record_back(message.channel, message.chat_id)
+        logger.info("Back in %s:%s", message.channel, message.chat_id)
+        return
+    reason = "blocked" if message.membership is Membership.KICKED else "left"
+    if message.chat_kind.value != "private":
+        reason = "kicked" if message.membership is Membership.KICKED else "not_member"
+    await ctx.recipients.record_error(
+        message.channel,
+        message.chat_id,
+        reason,
+        f"membership changed to {message.membership} by {message.sender_id}",
+        deactivate=True,
+    )
+    logger.info("Stopped sending to %s:%s (%s)", message.channel, message.chat_id, reason)
+
+
+FEATURE = Feature(membership=[on_membership])
