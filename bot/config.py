@@ -256,6 +256,13 @@ def _cross_check(config: Config) -> Iterator[Problem]:
                 yield (*where, "kind"), 'must be "private": WhatsApp sends to single numbers'
         if dest.thread_id is not None and dest.kind != "group":
             yield (*where, "thread_id"), 'only a group (kind = "group") has topic threads'
+    known = {f"{d.channel}:{d.chat_id}" for d in config.relay.destinations}
+    for index, rule in enumerate(config.relay.rules):
+        if rule.destination not in known:
+            yield (
+                ("relay", "rules", index, "destination"),
+                f'"{rule.destination}" is not a configured destination ("<channel>:<chat_id>")',
+            )
 
 
 def _describe(err: Any) -> str:

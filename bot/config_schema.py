@@ -220,11 +220,41 @@ class Destination(Section):
         return not self.boards or board_id in self.boards
 
 
+class RelayRuleSeed(Section):
+    """One [[relay.rules]] entry: a watch or mute rule for one destination (seeded at start)."""
+
+    destination: str = Field(min_length=3)
+    """``<channel>:<chat_id>`` of a configured destination, e.g. ``telegram:@attaqwaa_demo``."""
+    filter: Literal["watch", "mute"] = "watch"
+    board: int | None = Field(None, ge=1)
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+class SpamSettings(Section):
+    """[relay.spam]: the scoring filter that holds suspected spam for review."""
+
+    enabled: bool = True
+    threshold: float = Field(1.0, gt=0)
+    blocked_words: tuple[str, ...] = ()
+    allowed_scripts: tuple[Literal["latin", "arabic", "cyrillic", "greek", "han"], ...] = (
+        "latin",
+        "arabic",
+    )
+    max_links: int = Field(3, ge=0)
+
+
 class RelaySettings(Section):
     """[relay]: how new topics are relayed and where to."""
 
     mode: Literal["auto", "review"] = "auto"
+    review_chats: tuple[str, ...] = ()
+    """Telegram chats that get review cards; empty = each Telegram admin privately."""
+    digest_time: str = Field("20:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    """Local time (service.timezone) of the daily digest for digest subscribers."""
     destinations: tuple[Destination, ...] = ()
+    rules: tuple[RelayRuleSeed, ...] = ()
+    spam: SpamSettings = Field(default_factory=SpamSettings)
 
 
 class TelegramRateSettings(Section):

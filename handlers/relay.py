@@ -23,6 +23,9 @@ from bot.forum.excerpt import html_to_spans
 from bot.forum.source import ForumSource, Topic
 from bot.storage.repositories.outbox import NewOutboxItem
 from handlers.context import HandlerContext
+from handlers.relay_gate import ScreeningSettings, screen_topic
+from handlers.relay_subscribers import subscriber_alerts
+from handlers.rules import select_destinations
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,7 @@ class RelaySettings:
     limit: int = 50
     backfill: int = 5
     excerpt_chars: int = 600
+    screening: ScreeningSettings = field(default_factory=ScreeningSettings)
 
 
 @dataclass(slots=True)
@@ -46,6 +50,8 @@ class RelayReport:
     fetched: int = 0
     relayed: list[int] = field(default_factory=list)
     skipped_backfill: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)
+    """Held for review or as suspected spam."""
     queued: int = 0
     refetched_wider: bool = False
 
@@ -78,10 +84,15 @@ async def relay_new_topics(
             await ctx.topics.record(topic, decision="backfill_skipped", reason="fresh database")
             report.skipped_backfill.append(topic.topic_id)
             continue
-        report.queued += await _queue_topic(topic, ctx, settings)
+        verdict = await screen_topic(topic, ctx, settings.screening)
+        if verdict.hold:
+            await ctx.topics.record(topic, decision=verdict.decision, reason=verdict.reason)
+            report.held.append(topic.topic_id)
+            continue
+        report.queued += await relay_topic(topic, ctx, settings)
         # Marked seen only after its rows exist: a crash in between re-queues it,
         # and the idempotency keys stop a second send.
-        await ctx.topics.record(topic, decision="relayed", reason="auto")
+        await ctx.topics.record(topic, decision="relayed", reason=verdict.reason)
         report.relayed.append(topic.topic_id)
     await _record_poll(ctx, now, ok=True, detail=f"{len(topics)} topics, {len(report.relayed)} new")
     if report.queued and ctx.on_enqueued is not None:
@@ -89,18 +100,17 @@ async def relay_new_topics(
     return report
 
 
-async def _queue_topic(topic: Topic, ctx: HandlerContext, settings: RelaySettings) -> int:
+async def relay_topic(topic: Topic, ctx: HandlerContext, settings: RelaySettings) -> int:
+    """Queue one topic for every destination and subscriber its rules select; return new rows."""
     items = []
-    for dest in await ctx.destinations.active_for_board(topic.board_id):
+    for dest in await select_destinations(topic, ctx):
         recipient = Recipient(
-            ChannelName(dest.channel),
-            ChatId(dest.chat_id),
-            ChatKind(dest.chat_kind),
-            dest.thread_id,
+            ChannelName(dest.channel), ChatId(dest.chat_id), ChatKind(dest.chat_kind), dest.thread_id
         )
         message = render_topic_alert(topic, recipient, ctx.tz, settings.excerpt_chars)
         key = f"topic:{topic.topic_id}:dest:{dest.id}"
         items.append(NewOutboxItem(key, message, topic_id=topic.topic_id, destination_id=dest.id))
+    items.extend(await subscriber_alerts(topic, ctx, settings.excerpt_chars))
     return await ctx.outbox.enqueue(items) if items else 0
 
 
