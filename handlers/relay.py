@@ -105,7 +105,10 @@ async def relay_topic(topic: Topic, ctx: HandlerContext, settings: RelaySettings
     items = []
     for dest in await select_destinations(topic, ctx):
         recipient = Recipient(
-            ChannelName(dest.channel), ChatId(dest.chat_id), ChatKind(dest.chat_kind), dest.thread_id
+            ChannelName(dest.channel),
+            ChatId(dest.chat_id),
+            ChatKind(dest.chat_kind),
+            dest.thread_id,
         )
         message = render_topic_alert(topic, recipient, ctx.tz, settings.excerpt_chars)
         key = f"topic:{topic.topic_id}:dest:{dest.id}"
