@@ -30,6 +30,7 @@ from bot.storage.repositories.dialogs import DialogRepo
 from bot.storage.repositories.inbound import InboundDedupRepo
 from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.recipients import RecipientStateRepo
+from bot.storage.repositories.rules import RuleRepo
 from bot.storage.repositories.state import StateRepo
 from bot.storage.repositories.subscribers import SubscriberRepo
 from bot.storage.repositories.topics import TopicRepo
@@ -217,6 +218,7 @@ def build_service(
         inbound=InboundDedupRepo(db, clock),
         state=state,
         recipients=recipients,
+        rules=RuleRepo(db, clock),
         clock=clock,
         tz=config.service.tz,
         admins=AdminPolicy(
@@ -228,6 +230,7 @@ def build_service(
         ),
         commands=commands,
         status=status,
+        channels=channels,
         bot_name=config.service.name,
     )
     dispatcher = build_dispatcher(ctx)

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.core.channel import ChannelRegistry
 from bot.core.clock import Clock
 from bot.core.commands import CommandRegistry
 from bot.core.ids import ChannelName
@@ -17,6 +18,7 @@ from bot.storage.repositories.dialogs import DialogRepo
 from bot.storage.repositories.inbound import InboundDedupRepo
 from bot.storage.repositories.outbox import NewOutboxItem, OutboxRepo
 from bot.storage.repositories.recipients import RecipientStateRepo
+from bot.storage.repositories.rules import RuleRepo
 from bot.storage.repositories.state import StateRepo
 from bot.storage.repositories.subscribers import SubscriberRepo
 
@@ -69,11 +71,14 @@ class HandlerContext:
     inbound: InboundDedupRepo
     state: StateRepo
     recipients: RecipientStateRepo
+    rules: RuleRepo
     clock: Clock
     tz: ZoneInfo
     admins: AdminPolicy
     commands: CommandRegistry[HandlerContext]
     status: StatusProvider
+    channels: ChannelRegistry = field(default_factory=ChannelRegistry)
+    """The running channels, for capability checks (buttons, edits, group admins)."""
     bot_name: str = "Minbar"
     on_enqueued: Callable[[], Awaitable[None]] | None = None
     """Wakes the outbox worker so a reply does not wait for the next poll."""

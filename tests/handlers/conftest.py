@@ -20,6 +20,7 @@ from bot.storage.repositories.dialogs import DialogRepo
 from bot.storage.repositories.inbound import InboundDedupRepo
 from bot.storage.repositories.outbox import ClaimedItem, OutboxRepo, Sent
 from bot.storage.repositories.recipients import RecipientStateRepo
+from bot.storage.repositories.rules import RuleRepo
 from bot.storage.repositories.state import StateRepo
 from bot.storage.repositories.subscribers import SubscriberRepo
 from bot.storage.repositories.topics import TopicRepo
@@ -75,6 +76,7 @@ def make_context(db: Database, clock: FrozenClock) -> HandlerContext:
         inbound=InboundDedupRepo(db, clock),
         state=StateRepo(db, clock),
         recipients=RecipientStateRepo(db, clock),
+        rules=RuleRepo(db, clock),
         clock=clock,
         tz=ZoneInfo("Africa/Lagos"),
         admins=AdminPolicy({"telegram": frozenset({ADMIN_ID})}),
