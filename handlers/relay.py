@@ -5,27 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bot.core.errors import ForumError
-from bot.core.ids import ChannelName, ChatId
-from bot.core.messages import (
-    ChatKind,
-    Choice,
-    OutboundMessage,
-    Recipient,
-    Span,
-    bold,
-    italic,
-    plain,
-)
-from bot.forum.excerpt import html_to_spans
-from bot.forum.source import ForumSource, Topic
-from bot.storage.repositories.outbox import NewOutboxItem
+from bot.forum.source import ForumSource
 from handlers.context import HandlerContext
+from handlers.relay_fanout import relay_topic
 from handlers.relay_gate import ScreeningSettings, screen_topic
-from handlers.relay_subscribers import subscriber_alerts
-from handlers.rules import select_destinations
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +74,7 @@ async def relay_new_topics(
             await ctx.topics.record(topic, decision=verdict.decision, reason=verdict.reason)
             report.held.append(topic.topic_id)
             continue
-        report.queued += await relay_topic(topic, ctx, settings)
+        report.queued += await relay_topic(topic, ctx, settings.excerpt_chars)
         # Marked seen only after its rows exist: a crash in between re-queues it,
         # and the idempotency keys stop a second send.
         await ctx.topics.record(topic, decision="relayed", reason=verdict.reason)
@@ -98,50 +83,6 @@ async def relay_new_topics(
     if report.queued and ctx.on_enqueued is not None:
         await ctx.on_enqueued()
     return report
-
-
-async def relay_topic(topic: Topic, ctx: HandlerContext, settings: RelaySettings) -> int:
-    """Queue one topic for every destination and subscriber its rules select; return new rows."""
-    items = []
-    for dest in await select_destinations(topic, ctx):
-        recipient = Recipient(
-            ChannelName(dest.channel),
-            ChatId(dest.chat_id),
-            ChatKind(dest.chat_kind),
-            dest.thread_id,
-        )
-        message = render_topic_alert(topic, recipient, ctx.tz, settings.excerpt_chars)
-        key = f"topic:{topic.topic_id}:dest:{dest.id}"
-        items.append(NewOutboxItem(key, message, topic_id=topic.topic_id, destination_id=dest.id))
-    items.extend(await subscriber_alerts(topic, ctx, settings.excerpt_chars))
-    return await ctx.outbox.enqueue(items) if items else 0
-
-
-def render_topic_alert(
-    topic: Topic, recipient: Recipient, tz: ZoneInfo, excerpt_chars: int
-) -> OutboundMessage:
-    """Build the neutral topic alert: title, facts line, clean excerpt, forum button."""
-    facts = [topic.board_name or "Forum"]
-    if topic.author:
-        facts.append(topic.author)
-    facts.append(_local_time(topic.posted_at, tz))
-    spans: list[Span] = [bold(topic.subject), plain("\n"), italic(" · ".join(facts))]
-    excerpt = html_to_spans(topic.body_html, max_chars=excerpt_chars)
-    if excerpt:
-        spans.append(plain("\n\n"))
-        spans.extend(excerpt)
-    return OutboundMessage(
-        recipient=recipient,
-        spans=tuple(spans),
-        choices=(Choice("Read on forum", url=topic.link),),
-        link=topic.link,
-        kind="topic_alert",
-        template_values=(("title", topic.subject), ("link", topic.link)),
-    )
-
-
-def _local_time(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime("%d %b %Y, %H:%M")
 
 
 async def _record_poll(ctx: HandlerContext, now: datetime, *, ok: bool, detail: str) -> None:
