@@ -7,12 +7,14 @@ import os
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
 from starlette.routing import BaseRoute
 
 from bot.channels.console import ConsoleChannel
+from bot.channels.twilio_webhooks import StatusUpdate, failure_key, status_rank
 from bot.config import Config
 from bot.core.channel import Channel, ChannelRegistry, InboundHandler
 from bot.core.clock import Clock, SystemClock
@@ -20,7 +22,9 @@ from bot.core.commands import CommandRegistry
 from bot.core.messages import InboundMessage
 from bot.forum.smf import SmfFeedSource
 from bot.forum.source import ForumSource
+from bot.outbox.preflight import DeliveryPreflight
 from bot.outbox.ratelimit import RateLimiter, RatePolicy
+from bot.outbox.receipts import DeliveryReceipts
 from bot.outbox.worker import OutboxWorker
 from bot.status import ServiceStatus
 from bot.storage.db import Database
@@ -34,12 +38,16 @@ from bot.storage.repositories.rules import RuleRepo
 from bot.storage.repositories.state import StateRepo
 from bot.storage.repositories.subscribers import SubscriberRepo
 from bot.storage.repositories.topics import TopicRepo
+from bot.webhooks import BackgroundWork
 from handlers import build_dispatcher, register_commands
 from handlers.context import AdminPolicy, HandlerContext
 from handlers.dispatch import Dispatcher
 from handlers.relay import RelaySettings, relay_new_topics
 
 logger = logging.getLogger(__name__)
+
+WHATSAPP_WINDOW = timedelta(hours=24)
+"""WhatsApp's customer-service window: free-form messages only this long after the person's last."""
 
 ChannelFactory = Callable[[Config, InboundHandler, "ConsoleOutput"], Channel | None]
 
@@ -166,6 +174,8 @@ class Service:
     leader: LeaderLock
     status: ServiceStatus
     relay_settings: RelaySettings
+    receipts: DeliveryReceipts
+    background: BackgroundWork = field(default_factory=BackgroundWork)
     destination_specs: list[DestinationSpec] = field(default_factory=list)
 
     async def poll_forum(self) -> None:
@@ -181,7 +191,30 @@ class Service:
 
     def web_routes(self) -> list[BaseRoute]:
         """Return the webhook routes of the live channels."""
-        return []
+        from bot.channels.telegram import TelegramChannel
+        from bot.channels.whatsapp import WhatsAppChannel
+        from bot.webhooks import telegram_route, twilio_routes
+
+        routes: list[BaseRoute] = []
+        telegram = self.channels.get("telegram")
+        if isinstance(telegram, TelegramChannel) and self.config.telegram.webhook_url:
+            routes.append(telegram_route(telegram))
+        whatsapp = self.channels.get("whatsapp")
+        token = self.config.twilio.auth_token
+        if isinstance(whatsapp, WhatsAppChannel) and token is not None:
+            receipts = self.receipts
+
+            async def on_status(update: StatusUpdate) -> None:
+                await receipts.apply(update.message_sid, update.status, update.error_code)
+
+            routes += twilio_routes(
+                auth_token=token.get_secret_value(),
+                public_url=self.config.web.public_url,
+                on_inbound=whatsapp.process_inbound,
+                on_status=on_status,
+                work=self.background,
+            )
+        return routes
 
     async def dispatch(self, message: InboundMessage) -> None:
         """Hand an inbound message to the dispatcher."""
@@ -243,6 +276,13 @@ def build_service(
     for channel in overrides.values():
         channels.add(channel)
     limiters = {name: RateLimiter(policy) for name, policy in rate_policies(config).items()}
+    subscribers = ctx.subscribers
+    preflight = DeliveryPreflight(
+        subscribers,
+        windows={"whatsapp": WHATSAPP_WINDOW},
+        templates={"whatsapp": frozenset(config.whatsapp.templates)},
+        clock=clock,
+    )
     worker = OutboxWorker(
         outbox,
         recipients,
@@ -257,6 +297,7 @@ def build_service(
         max_attempts=config.outbox.max_attempts,
         backoff_base=config.outbox.backoff_base,
         backoff_max=config.outbox.backoff_max,
+        preflight=preflight,
     )
     forum = source or SmfFeedSource(
         config.forum.feed_url, timeout=config.forum.timeout, user_agent=config.forum.user_agent
@@ -284,5 +325,8 @@ def build_service(
         leader=leader_lock_for(db, config.cluster.leader_lock_id),
         status=status,
         relay_settings=RelaySettings(limit=config.forum.limit, backfill=config.forum.backfill),
+        receipts=DeliveryReceipts(
+            outbox, recipients, subscribers, rank=status_rank, failure_key=failure_key, clock=clock
+        ),
         destination_specs=specs,
     )

@@ -195,6 +195,8 @@ class Runtime:
         for task, result in zip(self._tasks, results, strict=True):
             if isinstance(result, Exception):
                 logger.error("%s ended with %r", task.get_name(), result)
+        # Webhook work already answered must finish: its messages are not stored anywhere else.
+        await svc.background.drain()
         await svc.channels.stop_all()
         if svc.status.is_leader:
             await svc.leader.release()

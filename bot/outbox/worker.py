@@ -33,6 +33,7 @@ from bot.core.errors import (
 from bot.core.ids import ChatId
 from bot.core.messages import DeliveryResult, DeliveryStatus
 from bot.outbox.backoff import backoff_delay
+from bot.outbox.preflight import DeliveryPreflight, Skip
 from bot.outbox.ratelimit import RateLimiter
 from bot.storage.repositories.outbox import (
     ClaimedItem,
@@ -118,8 +119,10 @@ class OutboxWorker:
         flush_interval: float = 0.5,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        preflight: DeliveryPreflight | None = None,
     ) -> None:
         self._repo = repo
+        self._preflight = preflight
         self._recipients = recipients
         self._channels = channels
         self._limiters = limiters
@@ -222,6 +225,11 @@ class OutboxWorker:
         channel = self._channel(recipient.channel)
         if channel is None:
             return Released(item.id, self._at(self._channel_retry_delay))
+        if self._preflight is not None and self._preflight.applies_to(recipient.channel):
+            checked = await self._preflight.check(item.message)
+            if isinstance(checked, Skip):
+                return Skipped(item.id, checked.reason)
+            item = replace(item, message=checked)
         limiter = self._limiters.get(recipient.channel)
         if limiter is not None:
             # Wait for the chat's own turn before taking a sending slot, so one busy chat

@@ -7,6 +7,7 @@ import itertools
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -27,7 +28,7 @@ from bot.outbox.ratelimit import RateLimiter, RatePolicy
 from bot.outbox.worker import OutboxWorker
 from bot.storage.db import Database
 from bot.storage.models import Destination, OutboxRow, Subscriber
-from bot.storage.repositories.outbox import OutboxRepo
+from bot.storage.repositories.outbox import NewOutboxItem, OutboxRepo
 from bot.storage.repositories.recipients import RecipientStateRepo
 from tests.outbox.conftest import START, FakeTime, ScriptedChannel, item
 
@@ -529,3 +530,27 @@ async def test_one_chats_rows_go_out_in_the_order_they_were_queued(
     by_provider_id = {row.provider_message_id: key for key, row in (await rows(db)).items()}
     arrived = [by_provider_id[f"p{n}"] for n in range(1, len(latencies) + 1)]
     assert arrived == [f"topic{n}" for n in range(len(latencies))]
+
+
+async def test_the_preflight_skips_or_templates_before_sending(
+    repo: OutboxRepo, channel: ScriptedChannel, make_worker: WorkerFactory, db: Database
+) -> None:
+    """A chat outside its window gets the template when one exists, else nothing is sent."""
+    from bot.outbox.preflight import DeliveryPreflight
+
+    class NoOneWrote:
+        async def get(self, channel: str, chat_id: str) -> None:
+            return None
+
+    preflight = DeliveryPreflight(
+        NoOneWrote(), windows={"tg": timedelta(hours=24)}, templates={"tg": frozenset({"alert"})}
+    )
+    alert, news = item("a1", "1"), item("n1", "2")
+    await repo.enqueue([
+        NewOutboxItem("a1", replace(alert.message, kind="alert")),
+        NewOutboxItem("n1", replace(news.message, kind="news")),
+    ])
+    await make_worker(preflight=preflight).drain_once()
+    assert [(m.recipient.chat_id, m.use_template) for m in channel.sent] == [("1", True)]
+    stored = await rows(db)
+    assert (stored["n1"].status, stored["n1"].last_error) == ("skipped", "outside_window")

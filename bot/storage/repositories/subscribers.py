@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Select, select
 
@@ -22,6 +24,49 @@ DELIVERY_ERRORS = frozenset(
     {"blocked", "deactivated", "kicked", "not_member", "chat_deleted", "not_started", "forbidden"}
 )
 """Reasons a send failed for good that end when the person writes to us again."""
+
+Delivery = Literal["instant", "digest"]
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberSettings:
+    """A subscriber's choices, read from the ``settings`` JSON with defaults for missing keys."""
+
+    topic_alerts: bool = True
+    promotions: bool = True
+    delivery: Delivery = "instant"
+    boards: tuple[int, ...] = ()
+    """Board ids to hear about; empty means every board."""
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any] | None) -> SubscriberSettings:
+        """Read stored settings, ignoring malformed values (the JSON predates validation)."""
+        raw = raw or {}
+        delivery: Delivery = "digest" if raw.get("delivery") == "digest" else "instant"
+        boards = raw.get("boards")
+        return cls(
+            topic_alerts=raw.get("topic_alerts", True) is not False,
+            promotions=raw.get("promotions", True) is not False,
+            delivery=delivery,
+            boards=tuple(
+                sorted({int(b) for b in boards if isinstance(b, int) and not isinstance(b, bool)})
+            )
+            if isinstance(boards, list)
+            else (),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON stored in ``subscribers.settings``."""
+        return {
+            "topic_alerts": self.topic_alerts,
+            "promotions": self.promotions,
+            "delivery": self.delivery,
+            "boards": list(self.boards),
+        }
+
+    def wants_board(self, board_id: int | None) -> bool:
+        """Return whether a topic on ``board_id`` passes this subscriber's board filter."""
+        return not self.boards or board_id in self.boards
 
 
 class SubscriberRepo:
@@ -70,6 +115,10 @@ class SubscriberRepo:
             },
             at=at,
         )
+
+    async def close_window(self, channel: str, chat_id: str) -> None:
+        """Forget the last inbound time: the platform says its reply window is closed."""
+        await self._update(channel, chat_id, {"last_inbound_at": None}, self._clock.now())
 
     async def unsubscribe(self, channel: str, chat_id: str, at: datetime) -> Subscriber | None:
         """Stop alerts for a chat; return the row, or None when it never subscribed."""
@@ -135,6 +184,32 @@ class SubscriberRepo:
             row.settings = {**row.settings, **settings}
             row.updated_at = self._clock.now()
         return row
+
+    async def for_topic_alerts(self, board_id: int | None) -> list[Subscriber]:
+        """Return active subscribers who want an instant alert for a topic on ``board_id``."""
+        wanted = []
+        for row in await self.active_for():
+            prefs = SubscriberSettings.from_json(row.settings)
+            if prefs.topic_alerts and prefs.delivery == "instant" and prefs.wants_board(board_id):
+                wanted.append(row)
+        return wanted
+
+    async def digest_subscribers(self) -> list[Subscriber]:
+        """Return active subscribers who chose one daily digest instead of instant alerts."""
+        return [
+            row
+            for row in await self.active_for()
+            if (prefs := SubscriberSettings.from_json(row.settings)).topic_alerts
+            and prefs.delivery == "digest"
+        ]
+
+    async def by_ids(self, ids: Collection[int]) -> list[Subscriber]:
+        """Return the subscribers with these ids, in id order (unknown ids are left out)."""
+        if not ids:
+            return []
+        stmt = select(Subscriber).where(Subscriber.id.in_(sorted(set(ids)))).order_by(Subscriber.id)
+        async with self._db.read() as session:
+            return list((await session.scalars(stmt)).all())
 
     async def _upsert(
         self,
