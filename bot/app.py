@@ -42,7 +42,8 @@ from bot.webhooks import BackgroundWork
 from handlers import build_dispatcher, register_commands
 from handlers.context import AdminPolicy, HandlerContext
 from handlers.dispatch import Dispatcher
-from handlers.relay import RelaySettings, relay_new_topics
+from handlers.forum_health import ForumPoller
+from handlers.relay import RelaySettings
 
 logger = logging.getLogger(__name__)
 
@@ -174,14 +175,15 @@ class Service:
     leader: LeaderLock
     status: ServiceStatus
     relay_settings: RelaySettings
+    poller: ForumPoller
     receipts: DeliveryReceipts
     background: BackgroundWork = field(default_factory=BackgroundWork)
     destination_specs: list[DestinationSpec] = field(default_factory=list)
 
     async def poll_forum(self) -> None:
         """Poll the forum once and relay what is new (the scheduler's job)."""
-        report = await relay_new_topics(self.source, self.ctx, self.relay_settings)
-        if report.relayed or report.skipped_backfill:
+        report = await self.poller.poll()
+        if report is not None and (report.relayed or report.skipped_backfill or report.held):
             logger.info(
                 "Forum poll: %d topics, relayed %s, marked seen without relaying %s",
                 report.fetched,
@@ -302,6 +304,7 @@ def build_service(
     forum = source or SmfFeedSource(
         config.forum.feed_url, timeout=config.forum.timeout, user_agent=config.forum.user_agent
     )
+    relay_settings = RelaySettings(limit=config.forum.limit, backfill=config.forum.backfill)
     specs = [
         DestinationSpec(
             channel=d.channel,
@@ -324,7 +327,14 @@ def build_service(
         source=forum,
         leader=leader_lock_for(db, config.cluster.leader_lock_id),
         status=status,
-        relay_settings=RelaySettings(limit=config.forum.limit, backfill=config.forum.backfill),
+        relay_settings=relay_settings,
+        poller=ForumPoller(
+            forum,
+            ctx,
+            relay_settings,
+            interval=config.forum.poll_interval,
+            alert_after=config.forum.failure_alert_after,
+        ),
         receipts=DeliveryReceipts(
             outbox, recipients, subscribers, rank=status_rank, failure_key=failure_key, clock=clock
         ),

@@ -58,6 +58,10 @@ async def relay_new_topics(
                 topics = wider
                 unseen = await ctx.topics.unseen_ids([t.topic_id for t in topics])
                 report.refetched_wider = True
+        if not topics and not fresh_database:
+            # SMF never empties its news feed; an empty list means a broken or hidden feed,
+            # and must not be read as "nothing new".
+            raise ForumError("the feed suddenly lists no topics")
     except ForumError as exc:
         await _record_poll(ctx, now, ok=False, detail=str(exc))
         raise
