@@ -93,3 +93,29 @@ async def test_replace_chat_id_merges_into_existing_rows(db: Database, clock: Fr
     assert [d.chat_id for d in await destinations.all()] == ["-1005"]
     assert await subscribers.get("telegram", "-5") is None
     assert await subscribers.get("telegram", "-1005") is not None
+
+
+async def test_a_migrated_group_stays_migrated_when_the_config_lists_its_old_id(
+    db: Database, clock: FrozenClock
+) -> None:
+    """After a migration, re-syncing a config that names the old id keeps the new one."""
+    destinations = DestinationRepo(db, clock)
+    spec = DestinationSpec("telegram", "-4001", "group", None, "umrah group", ())
+    await destinations.sync_from_config([spec])
+    await RecipientStateRepo(db, clock).replace_chat_id("telegram", "-4001", "-1004001")
+    await destinations.sync_from_config([spec])  # a restart with the unchanged config
+    assert [(d.chat_id, d.active) for d in await destinations.all()] == [("-1004001", True)]
+
+
+async def test_record_back_resumes_a_chat_stopped_by_an_error(
+    db: Database, clock: FrozenClock
+) -> None:
+    """A group that re-adds the bot becomes active again; an unrelated error state does not."""
+    destinations = DestinationRepo(db, clock)
+    await destinations.sync_from_config([DestinationSpec("telegram", "-5", "group", None, "g", ())])
+    recipients = RecipientStateRepo(db, clock)
+    await recipients.record_error("telegram", "-5", "kicked", "removed", deactivate=True)
+    assert await destinations.active_for_board(1) == []
+    await recipients.record_back("telegram", "-5")
+    (back,) = await destinations.active_for_board(1)
+    assert (back.error_key, back.active) == (None, True)

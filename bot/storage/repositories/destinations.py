@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select, text
 
 from bot.core.clock import Clock, SystemClock
 from bot.storage.db import Database
-from bot.storage.models import Destination
+from bot.storage.models import Destination, ServiceState
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_KEY = "chat_migrations"
+"""service_state key: ``{"<channel>:<old chat id>": "<new chat id>"}`` of migrated groups."""
 
 _SYNC_LOCK_KEY = 0x6D696E6261720002
 """pg_advisory_xact_lock id: NULL thread ids escape the unique constraint, so syncs take turns."""
@@ -47,8 +53,19 @@ class DestinationRepo:
                 (d.channel, d.chat_id, d.thread_id): d
                 for d in (await session.scalars(select(Destination))).all()
             }
+            state = await session.get(ServiceState, MIGRATIONS_KEY)
+            moves: dict[str, str] = dict(state.value) if state is not None else {}
             listed: list[Destination] = []
             for spec in items:
+                moved_to = moves.get(f"{spec.channel}:{spec.chat_id}")
+                if moved_to is not None:
+                    logger.warning(
+                        "config lists %s:%s, which Telegram migrated to %s; update config.toml",
+                        spec.channel,
+                        spec.chat_id,
+                        moved_to,
+                    )
+                    spec = replace(spec, chat_id=moved_to)
                 key = (spec.channel, spec.chat_id, spec.thread_id)
                 row = existing.pop(key, None)
                 if row is None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock, SystemClock
 from bot.storage.db import Database
-from bot.storage.models import Destination, Subscriber
+from bot.storage.models import Destination, ServiceState, Subscriber
+from bot.storage.repositories.destinations import MIGRATIONS_KEY
 from bot.storage.repositories.subscribers import DELIVERY_ERRORS
 
 
@@ -97,6 +101,7 @@ class RecipientStateRepo:
                     await session.delete(destination)
                 else:
                     destination.chat_id = new
+            await _remember_migration(session, channel, old, new, now)
             subscriber_exists = await session.scalar(
                 select(Subscriber.id).where(
                     Subscriber.channel == channel, Subscriber.chat_id == new
@@ -114,3 +119,17 @@ class RecipientStateRepo:
                     .where(Subscriber.channel == channel, Subscriber.chat_id == old)
                     .values(chat_id=new, updated_at=now)
                 )
+
+
+async def _remember_migration(
+    session: AsyncSession, channel: str, old: str, new: str, now: datetime
+) -> None:
+    # The config may still list the old id; the next config sync reads this to follow the move.
+    row = await session.get(ServiceState, MIGRATIONS_KEY)
+    moves = dict(row.value) if row is not None else {}
+    moves[f"{channel}:{old}"] = new
+    if row is None:
+        session.add(ServiceState(key=MIGRATIONS_KEY, value=moves, updated_at=now))
+    else:
+        row.value = moves
+        row.updated_at = now
