@@ -34,13 +34,14 @@ from bot.storage.repositories.dialogs import DialogRepo
 from bot.storage.repositories.inbound import InboundDedupRepo
 from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.recipients import RecipientStateRepo
-from bot.storage.repositories.rules import RuleRepo
+from bot.storage.repositories.rules import RuleRepo, RuleSeedSpec
 from bot.storage.repositories.state import StateRepo
 from bot.storage.repositories.subscribers import SubscriberRepo
 from bot.storage.repositories.topics import TopicRepo
 from bot.webhooks import BackgroundWork
 from handlers import build_dispatcher, register_commands
 from handlers.context import AdminPolicy, HandlerContext
+from handlers.digest import send_digest
 from handlers.dispatch import Dispatcher
 from handlers.forum_health import ForumPoller
 from handlers.relay import RelaySettings
@@ -179,6 +180,7 @@ class Service:
     receipts: DeliveryReceipts
     background: BackgroundWork = field(default_factory=BackgroundWork)
     destination_specs: list[DestinationSpec] = field(default_factory=list)
+    rule_seeds: list[RuleSeedSpec] = field(default_factory=list)
 
     async def poll_forum(self) -> None:
         """Poll the forum once and relay what is new (the scheduler's job)."""
@@ -190,6 +192,13 @@ class Service:
                 report.relayed,
                 report.skipped_backfill,
             )
+
+    async def send_digest(self) -> None:
+        """Queue today's digest for digest subscribers (the scheduler's daily job)."""
+        queued = await send_digest(self.ctx, self.clock.now())
+        if queued:
+            logger.info("Digest queued for %d subscribers", queued)
+        self.worker.notify()
 
     def web_routes(self) -> list[BaseRoute]:
         """Return the webhook routes of the live channels."""
@@ -339,4 +348,8 @@ def build_service(
             outbox, recipients, subscribers, rank=status_rank, failure_key=failure_key, clock=clock
         ),
         destination_specs=specs,
+        rule_seeds=[
+            RuleSeedSpec.from_ref(r.destination, r.filter, r.board, r.include, r.exclude)
+            for r in config.relay.rules
+        ],
     )

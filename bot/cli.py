@@ -123,6 +123,19 @@ def bench_outbox(
     typer.echo(format_bench(result))
 
 
+@bench_app.command("relay")
+def bench_relay(
+    trials: Annotated[int, typer.Option(min=1, help="Independent trials.")] = 6,
+    interval: Annotated[float, typer.Option(min=10, help="forum.poll_interval in seconds.")] = 10.0,
+) -> None:
+    """Measure feed-to-chat latency against a local server replaying the SMF captures."""
+    from bot.bench_relay import format_relay_bench, run_relay_bench
+    from bot.logs import configure_logging
+
+    configure_logging("WARNING", "text")
+    typer.echo(format_relay_bench(asyncio.run(run_relay_bench(trials, interval))))
+
+
 def _secrets(cfg: object) -> list[str]:
     found: list[str] = []
     for section in ("telegram", "twilio"):

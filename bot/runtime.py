@@ -14,7 +14,8 @@ from bot.core.channel import SupportsCommandMenu
 from bot.core.errors import BotError
 from bot.storage.migrate import upgrade_database
 from bot.web import create_web_app
-from scheduler.setup import build_scheduler, schedule_forum_poll
+from handlers.rules import seed_rules_from_config
+from scheduler.setup import build_scheduler, schedule_digest, schedule_forum_poll
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class Runtime:
                 "With SQLite run one process; use PostgreSQL to run several."
             )
         await svc.ctx.destinations.sync_from_config(svc.destination_specs)
+        await seed_rules_from_config(svc.ctx.rules, svc.rule_seeds)
         await svc.channels.start_all()
         await self._publish_command_menus()
         svc.status.started_at = svc.clock.now()
@@ -160,6 +162,7 @@ class Runtime:
         schedule_forum_poll(
             self._scheduler, svc, interval_seconds=svc.config.forum.poll_interval, first_run=now
         )
+        schedule_digest(self._scheduler, svc, at=svc.config.relay.digest_time)
         self._scheduler.resume()
         logger.info("This process leads: scheduler and forum poller running")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from bot.core.commands import CommandRegistry
-from handlers import admin, membership
+from handlers import admin, membership, rules_admin, subscriptions
 from handlers.context import HandlerContext
 from handlers.dispatch import Dispatcher
 from handlers.feature import Feature
@@ -13,6 +13,8 @@ from handlers.feature import Feature
 FEATURE_MODULES: tuple[ModuleType, ...] = (
     admin,
     membership,
+    rules_admin,
+    subscriptions,
 )
 
 
@@ -28,6 +30,7 @@ def build_dispatcher(ctx: HandlerContext) -> Dispatcher:
     return Dispatcher(
         ctx,
         keywords=[k for f in features for k in f.keywords],
+        priority_keywords=[k for f in features for k in f.priority_keywords],
         flows=[flow for f in features for flow in f.flows],
         choices={prefix: h for f in features for prefix, h in f.choices.items()},
         membership=[h for f in features for h in f.membership],

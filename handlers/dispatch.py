@@ -43,12 +43,14 @@ class Dispatcher:
         ctx: HandlerContext,
         *,
         keywords: Sequence[KeywordHandler] = (),
+        priority_keywords: Sequence[KeywordHandler] = (),
         flows: Sequence[Flow] = (),
         choices: Mapping[str, ChoiceHandler] | None = None,
         membership: Sequence[MembershipHandler] = (),
     ) -> None:
         self._ctx = ctx
         self._keywords = tuple(keywords)
+        self._priority_keywords = tuple(priority_keywords)
         self._flows = {flow.name: flow for flow in flows}
         self._choices = dict(choices or {})
         self._membership = tuple(membership)
@@ -89,6 +91,9 @@ class Dispatcher:
         if parsed is not None:
             await self._run_command(message, *parsed)
             return
+        for keyword in self._priority_keywords:
+            if await keyword(message, ctx):
+                return
         dialog = await ctx.dialogs.get(message.channel, message.chat_id)
         if dialog is not None and dialog.flow in self._flows:
             await self._flows[dialog.flow].step(message, dialog.step, dict(dialog.data), ctx)

@@ -16,6 +16,8 @@ class Feature:
     """
 
     keywords: Sequence[KeywordHandler] = ()
+    priority_keywords: Sequence[KeywordHandler] = ()
+    """Checked before any open dialog (an opt-out must work in the middle of a menu)."""
     flows: Sequence[Flow] = ()
     choices: Mapping[str, ChoiceHandler] = field(default_factory=dict)
     membership: Sequence[MembershipHandler] = ()

@@ -18,9 +18,22 @@ class JobHost(Protocol):
         ...
 
 
+class DigestHost(Protocol):
+    """What the digest job needs from the running service (implemented in ``bot.app``)."""
+
+    async def send_digest(self) -> None:
+        """Queue today's digest for the subscribers who chose it."""
+        ...
+
+
 async def poll_forum(host: JobHost) -> None:
     """Poll the forum feed once; a feed failure is recorded, never raised into the scheduler."""
     try:
         await host.poll_forum()
     except ForumError as exc:
         logger.warning("Forum poll failed: %s", exc)
+
+
+async def send_digest(host: DigestHost) -> None:
+    """Queue the daily digest (the scheduler's listener logs any failure once)."""
+    await host.send_digest()

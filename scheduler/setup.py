@@ -10,6 +10,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from scheduler import jobs
 
 FORUM_POLL_JOB_ID = "forum:poll"
+DIGEST_JOB_ID = "digest:daily"
 
 
 def build_scheduler(tz: ZoneInfo, *, misfire_grace_time: int = 300) -> AsyncIOScheduler:
@@ -41,4 +42,20 @@ def schedule_forum_poll(
         id=FORUM_POLL_JOB_ID,
         replace_existing=True,
         next_run_time=first_run,
+    )
+
+
+def schedule_digest(
+    scheduler: AsyncIOScheduler, host: jobs.DigestHost, *, at: str = "20:00"
+) -> None:
+    """Add (or replace) the daily digest job at local ``HH:MM`` in the scheduler's zone."""
+    hour, _, minute = at.partition(":")
+    scheduler.add_job(
+        jobs.send_digest,
+        "cron",
+        hour=int(hour),
+        minute=int(minute),
+        args=(host,),
+        id=DIGEST_JOB_ID,
+        replace_existing=True,
     )

@@ -35,14 +35,20 @@ def parts(db: Database, clock: FrozenClock) -> tuple[OutboxRepo, SubscriberRepo,
     """Real repositories and the receipts handler on the test database."""
     outbox, subscribers = OutboxRepo(db, clock), SubscriberRepo(db, clock)
     receipts = DeliveryReceipts(
-        outbox, RecipientStateRepo(db, clock), subscribers,
-        rank=status_rank, failure_key=failure_key, clock=clock,
+        outbox,
+        RecipientStateRepo(db, clock),
+        subscribers,
+        rank=status_rank,
+        failure_key=failure_key,
+        clock=clock,
     )
     return outbox, subscribers, receipts
 
 
 async def _sent_row(outbox: OutboxRepo, sid: str, key: str = "alert:1") -> None:
-    message = text_message(Recipient(ChannelName("whatsapp"), ChatId(NUMBER)), "hi", kind="topic_alert")
+    message = text_message(
+        Recipient(ChannelName("whatsapp"), ChatId(NUMBER)), "hi", kind="topic_alert"
+    )
     await outbox.enqueue([NewOutboxItem(key, message)])
     (claimed,) = await outbox.claim_due("w", 10, 60)
     await outbox.record_outcomes("w", [Sent(claimed.id, sid)])
@@ -65,7 +71,9 @@ async def test_status_only_moves_forward(parts, db: Database) -> None:  # type: 
 async def test_outside_window_closes_it_and_resends_once(parts, db: Database) -> None:  # type: ignore[no-untyped-def]
     """63016: the window is marked closed and one copy goes back through the preflight."""
     outbox, subscribers, receipts = parts
-    await subscribers.upsert_inbound("whatsapp", NUMBER, "private", "Aisha", START - timedelta(hours=1))
+    await subscribers.upsert_inbound(
+        "whatsapp", NUMBER, "private", "Aisha", START - timedelta(hours=1)
+    )
     await _sent_row(outbox, "SM2")
     await receipts.apply("SM2", "failed", 63016)
     sub = await subscribers.get("whatsapp", NUMBER)

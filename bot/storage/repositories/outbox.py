@@ -234,6 +234,64 @@ class OutboxRepo:
         found = [t for t in times if t is not None]
         return min(found) if found else None
 
+    async def skipped_topic_alerts(
+        self, reason: str, start: datetime, end: datetime
+    ) -> dict[int, list[int]]:
+        """Return ``subscriber id -> topic ids`` of alerts skipped for ``reason`` in a span."""
+        stmt = (
+            select(_T.c.subscriber_id, _T.c.topic_id)
+            .where(
+                _T.c.status == "skipped",
+                _T.c.error_key == reason[:64],
+                _T.c.subscriber_id.is_not(None),
+                _T.c.topic_id.is_not(None),
+                _T.c.created_at >= start,
+                _T.c.created_at < end,
+            )
+            .order_by(_T.c.subscriber_id, _T.c.id)
+        )
+        async with self._db.read() as session:
+            rows = (await session.execute(stmt)).all()
+        found: dict[int, list[int]] = {}
+        for subscriber_id, topic_id in rows:
+            topics = found.setdefault(int(subscriber_id), [])
+            if int(topic_id) not in topics:
+                topics.append(int(topic_id))
+        return found
+
+    async def sent_cards(self, kind: str, topic_id: int) -> list[tuple[Recipient, str]]:
+        """Return recipient and provider message id of each sent message of ``kind`` about a topic.
+
+        Later edits of those messages (rows with ``edit_of``) are left out: they are not cards.
+        """
+        stmt = (
+            select(
+                _T.c.channel,
+                _T.c.chat_id,
+                _T.c.chat_kind,
+                _T.c.thread_id,
+                _T.c.provider_message_id,
+                _T.c.payload,
+            )
+            .where(
+                _T.c.kind == kind,
+                _T.c.topic_id == topic_id,
+                _T.c.status == "sent",
+                _T.c.provider_message_id.is_not(None),
+            )
+            .order_by(_T.c.id)
+        )
+        async with self._db.read() as session:
+            rows = (await session.execute(stmt)).all()
+        return [
+            (
+                Recipient(ChannelName(channel), ChatId(chat_id), ChatKind(chat_kind), thread_id),
+                str(provider_id),
+            )
+            for channel, chat_id, chat_kind, thread_id, provider_id, payload in rows
+            if not (payload or {}).get("edit_of")
+        ]
+
     async def _hold(self, where: Any, until: datetime) -> int:
         stmt = (
             update(_T)

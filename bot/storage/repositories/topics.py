@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 
 from bot.core.clock import Clock, SystemClock
 from bot.storage.db import Database, table_of
@@ -94,17 +94,29 @@ class TopicRepo:
         async with self._db.write() as session:
             return (await session.execute(stmt)).first() is not None
 
-    async def set_decision(self, topic_id: int, decision: str, reason: str | None, by: str) -> bool:
-        """Change a topic's decision (an admin approved or rejected it); False if unknown."""
-        stmt = (
-            update(_T)
-            .where(_T.c.topic_id == topic_id)
-            .values(
-                decision=decision,
-                decision_reason=reason[:500] if reason else None,
-                decided_by=by[:64],
-                decided_at=self._clock.now(),
-            )
+    async def set_decision(
+        self,
+        topic_id: int,
+        decision: str,
+        reason: str | None,
+        by: str,
+        *,
+        only_if: str | Collection[str] | None = None,
+    ) -> bool:
+        """Change a topic's decision; with ``only_if``, only from one of those decisions.
+
+        Returns False when the topic is unknown or its decision is not in ``only_if``. The
+        check and the change are one UPDATE, so of two admins deciding at once exactly one wins.
+        """
+        stmt = update(_T).where(_T.c.topic_id == topic_id)
+        if only_if is not None:
+            current = (only_if,) if isinstance(only_if, str) else tuple(only_if)
+            stmt = stmt.where(_T.c.decision.in_(current))
+        stmt = stmt.values(
+            decision=decision,
+            decision_reason=reason[:500] if reason else None,
+            decided_by=by[:64],
+            decided_at=self._clock.now(),
         )
         async with self._db.write() as session:
             result = await session.execute(stmt)
@@ -115,12 +127,56 @@ class TopicRepo:
         async with self._db.read() as session:
             return await session.get(ForumTopic, topic_id)
 
+    async def with_decision(self, decisions: Collection[str], limit: int = 50) -> list[ForumTopic]:
+        """Return topics whose decision is one of ``decisions``, oldest first (e.g. held ones)."""
+        stmt = (
+            select(ForumTopic)
+            .where(ForumTopic.decision.in_(tuple(decisions)))
+            .order_by(ForumTopic.first_seen_at, ForumTopic.topic_id)
+            .limit(limit)
+        )
+        async with self._db.read() as session:
+            return list((await session.scalars(stmt)).all())
+
     async def recent(self, limit: int) -> list[ForumTopic]:
         """Return the most recently seen topics, newest first."""
         stmt = (
             select(ForumTopic)
             .order_by(ForumTopic.first_seen_at.desc(), ForumTopic.topic_id.desc())
             .limit(limit)
+        )
+        async with self._db.read() as session:
+            return list((await session.scalars(stmt)).all())
+
+    async def boards_seen(self) -> list[tuple[int | None, str]]:
+        """Return every board a topic came from, with its latest name, sorted by name."""
+        stmt = select(_T.c.board_id, _T.c.board_name, func.max(_T.c.first_seen_at)).group_by(
+            _T.c.board_id, _T.c.board_name
+        )
+        async with self._db.read() as session:
+            rows = (await session.execute(stmt)).all()
+        latest: dict[int | None, tuple[datetime, str]] = {}
+        for board_id, name, seen in rows:
+            # A renamed board keeps its id: show the name it has now.
+            if board_id not in latest or seen > latest[board_id][0]:
+                latest[board_id] = (seen, name)
+        return sorted(
+            ((board_id, name) for board_id, (_, name) in latest.items()),
+            key=lambda pair: (pair[1].casefold(), pair[0] or 0),
+        )
+
+    async def relayed_between(self, start: datetime, end: datetime) -> list[ForumTopic]:
+        """Return topics relayed or approved in ``[start, end)``, oldest first."""
+        # decided_at, not first_seen_at: a topic held for review counts on the day it is approved.
+        decided = func.coalesce(ForumTopic.decided_at, ForumTopic.first_seen_at)
+        stmt = (
+            select(ForumTopic)
+            .where(
+                ForumTopic.decision.in_(("relayed", "approved")),
+                decided >= start,
+                decided < end,
+            )
+            .order_by(decided, ForumTopic.topic_id)
         )
         async with self._db.read() as session:
             return list((await session.scalars(stmt)).all())

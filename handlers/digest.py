@@ -1,0 +1,132 @@
+"""The daily digest: one message per subscriber listing the day's topics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from bot.core.ids import ChannelName, ChatId
+from bot.core.messages import ChatKind, OutboundMessage, Recipient, Span, bold, plain
+from bot.storage.models import ForumTopic, Subscriber
+from bot.storage.repositories.outbox import NewOutboxItem
+from bot.storage.repositories.subscribers import SubscriberSettings
+from handlers.context import HandlerContext
+
+logger = logging.getLogger(__name__)
+
+DIGEST_SPAN = timedelta(hours=24)
+"""Each digest covers the 24 hours before it, so daily runs leave no gap (e.g. after 20:00)."""
+OUTSIDE_WINDOW = "outside_window"
+"""The outbox's skip reason for a WhatsApp alert outside the 24-hour window."""
+WINDOWED_CHANNELS = ("whatsapp",)
+RELAYED = frozenset({"relayed", "approved"})
+MAX_TITLE = 120
+TEXT_BUDGET = {"whatsapp": 1400}
+"""Characters of topic lines per message: WhatsApp bodies stop at 1600, with the header and link."""
+DEFAULT_TEXT_BUDGET = 3500
+MAX_TEMPLATE_TITLES = 500
+
+
+async def send_digest(ctx: HandlerContext, now: datetime) -> int:
+    """Queue today's digest for every subscriber who has topics waiting; return rows queued."""
+    start = now - DIGEST_SPAN
+    day = now.astimezone(ctx.tz).date()
+    topics = await ctx.topics.relayed_between(start, now)
+    plans: dict[int, tuple[Subscriber, list[ForumTopic]]] = {}
+    for sub in await ctx.subscribers.digest_subscribers():
+        prefs = SubscriberSettings.from_json(sub.settings)
+        plans[sub.id] = (sub, [t for t in topics if prefs.wants_board(t.board_id)])
+    await _add_missed_alerts(ctx, plans, topics, start, now)
+    items = [
+        NewOutboxItem(
+            f"digest:{day.isoformat()}:{sub.id}",
+            render_digest(_recipient(sub), chosen, day),
+            subscriber_id=sub.id,
+        )
+        for sub, chosen in plans.values()
+        if chosen
+    ]
+    queued = await ctx.outbox.enqueue(items) if items else 0
+    logger.info("Digest for %s: %d of %d messages queued", day, queued, len(items))
+    if queued and ctx.on_enqueued is not None:
+        await ctx.on_enqueued()
+    return queued
+
+
+async def _add_missed_alerts(
+    ctx: HandlerContext,
+    plans: dict[int, tuple[Subscriber, list[ForumTopic]]],
+    topics: Sequence[ForumTopic],
+    start: datetime,
+    end: datetime,
+) -> None:
+    """Add the topics whose instant alert could not go out (outside the window) to the digest."""
+    missed = await ctx.outbox.skipped_topic_alerts(OUTSIDE_WINDOW, start, end)
+    if not missed:
+        return
+    known = {t.topic_id: t for t in topics}
+    for channel in WINDOWED_CHANNELS:
+        for sub in await ctx.subscribers.active_for(channel):
+            ids = missed.get(sub.id)
+            if not ids or not SubscriberSettings.from_json(sub.settings).topic_alerts:
+                continue
+            _, chosen = plans.setdefault(sub.id, (sub, []))
+            listed = {t.topic_id for t in chosen}
+            for topic_id in ids:
+                topic = known.get(topic_id) or await ctx.topics.get(topic_id)
+                if topic is not None and topic.decision in RELAYED and topic_id not in listed:
+                    chosen.append(topic)
+                    listed.add(topic_id)
+            chosen.sort(key=_decided)
+
+
+def render_digest(recipient: Recipient, topics: Sequence[ForumTopic], day: date) -> OutboundMessage:
+    """Build the digest: a dated header and one "• title — link" line per topic."""
+    budget = TEXT_BUDGET.get(recipient.channel, DEFAULT_TEXT_BUDGET)
+    lines: list[str] = []
+    used = 0
+    for topic in topics:
+        line = f"\n• {_clip(topic.subject)} — {topic.link}"
+        if used + len(line) > budget:
+            break
+        lines.append(line)
+        used += len(line)
+    left = len(topics) - len(lines)
+    if left:
+        lines.append(f"\n…and {left} more on the forum.")
+    label = f"{day:%d %b %Y}"
+    count = f"{len(topics)} new topic" + ("" if len(topics) == 1 else "s")
+    spans: list[Span] = [
+        bold(f"Forum digest, {label}"),
+        plain(f" — {count}"),
+        plain("".join(lines)),
+    ]
+    titles = "; ".join(_clip(t.subject) for t in topics)
+    return OutboundMessage(
+        recipient=recipient,
+        spans=tuple(spans),
+        kind="digest",
+        template_values=(
+            ("date", label),
+            ("count", str(len(topics))),
+            ("titles", _clip(titles, MAX_TEMPLATE_TITLES)),
+        ),
+    )
+
+
+def _clip(text: str, limit: int = MAX_TITLE) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _decided(topic: ForumTopic) -> tuple[datetime, int]:
+    return (topic.decided_at or topic.first_seen_at, topic.topic_id)
+
+
+def _recipient(sub: Subscriber) -> Recipient:
+    try:
+        kind = ChatKind(sub.chat_kind)
+    except ValueError:
+        kind = ChatKind.PRIVATE
+    return Recipient(ChannelName(sub.channel), ChatId(sub.chat_id), kind)
