@@ -45,6 +45,8 @@ from handlers.digest import send_digest
 from handlers.dispatch import Dispatcher
 from handlers.forum_health import ForumPoller
 from handlers.relay import RelaySettings
+from handlers.relay_gate import ScreeningSettings
+from handlers.spam import SpamPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -313,7 +315,22 @@ def build_service(
     forum = source or SmfFeedSource(
         config.forum.feed_url, timeout=config.forum.timeout, user_agent=config.forum.user_agent
     )
-    relay_settings = RelaySettings(limit=config.forum.limit, backfill=config.forum.backfill)
+    spam = config.relay.spam
+    relay_settings = RelaySettings(
+        limit=config.forum.limit,
+        backfill=config.forum.backfill,
+        screening=ScreeningSettings(
+            mode=config.relay.mode,
+            review_chats=tuple(config.relay.review_chats),
+            spam=SpamPolicy(
+                enabled=spam.enabled,
+                threshold=spam.threshold,
+                blocked_words=tuple(spam.blocked_words),
+                allowed_scripts=tuple(spam.allowed_scripts),
+                max_links=spam.max_links,
+            ),
+        ),
+    )
     specs = [
         DestinationSpec(
             channel=d.channel,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from bot.core.commands import CommandRegistry
-from handlers import admin, membership, rules_admin, subscriptions
+from handlers import admin, membership, review, rules_admin, subscriptions
 from handlers.context import HandlerContext
 from handlers.dispatch import Dispatcher
 from handlers.feature import Feature
@@ -13,6 +13,7 @@ from handlers.feature import Feature
 FEATURE_MODULES: tuple[ModuleType, ...] = (
     admin,
     membership,
+    review,
     rules_admin,
     subscriptions,
 )

@@ -19,7 +19,10 @@ def render_console(message: OutboundMessage, *, style: str = "telegram") -> str:
     """Return the message as a terminal shows it, in the given platform's style."""
     recipient = message.recipient
     thread = f" thread {recipient.thread_id}" if recipient.thread_id is not None else ""
-    header = f"── {recipient.channel} → {recipient.chat_id} ({recipient.kind.value}{thread}) ──"
+    edit = f" (edit of {message.edit_of})" if message.edit_of is not None else ""
+    header = (
+        f"── {recipient.channel} → {recipient.chat_id} ({recipient.kind.value}{thread}){edit} ──"
+    )
     body = "".join(_render_span(span, style) for span in message.spans)
     lines = [header, body]
     if message.choices:
@@ -52,6 +55,7 @@ class ConsoleChannel:
     """Prints outgoing messages; in chat mode it also feeds typed lines to the dispatcher."""
 
     supports_buttons = True
+    supports_edits = True
 
     def __init__(
         self,

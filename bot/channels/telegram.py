@@ -25,7 +25,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackContext, TypeHandler
 from telegram.request import BaseRequest
 
@@ -56,6 +56,7 @@ class TelegramChannel:
 
     name: ChannelName = CHANNEL_NAME
     supports_buttons: bool = True
+    supports_edits: bool = True
 
     def __init__(
         self,
@@ -155,6 +156,8 @@ class TelegramChannel:
         except ValueError as exc:
             raise PermanentError("invalid_message", str(exc)) from exc
         chat_id = _chat_ref(message.recipient.chat_id)
+        if message.edit_of is not None:
+            return await self._edit(app, chat_id, message.edit_of, parts)
         first_id: int | None = None
         for part in parts:
             try:
@@ -163,6 +166,43 @@ class TelegramChannel:
                 raise map_telegram_error(exc) from exc
             first_id = sent.message_id if first_id is None else first_id
         return DeliveryResult(provider_message_id=str(first_id))
+
+    async def _edit(
+        self, app: _AnyApp, chat_id: int | str, edit_of: str, parts: list[RenderedTelegram]
+    ) -> DeliveryResult:
+        """Replace the text and keyboard of an earlier message."""
+        if len(parts) != 1 or parts[0].photo_url is not None:
+            raise PermanentError("invalid_edit", "an edit must be one text message")
+        try:
+            message_id = int(edit_of)
+        except ValueError as exc:
+            raise PermanentError("invalid_edit", f"not a Telegram message id: {edit_of!r}") from exc
+        part = parts[0]
+        markup = (
+            InlineKeyboardMarkup.de_json(part.reply_markup, app.bot)
+            if part.reply_markup is not None
+            else None
+        )
+        try:
+            await app.bot.edit_message_text(
+                part.text,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=part.link_preview_disabled),
+            )
+        except BadRequest as exc:
+            lowered = exc.message.lower()
+            # A retried edit that already landed: the message shows what we wanted.
+            if "message is not modified" in lowered:
+                return DeliveryResult(provider_message_id=edit_of)
+            if "message to edit not found" in lowered:
+                raise PermanentError("edit_target_missing", exc.message) from exc
+            raise map_telegram_error(exc) from exc
+        except TelegramError as exc:
+            raise map_telegram_error(exc) from exc
+        return DeliveryResult(provider_message_id=edit_of)
 
     async def _send_part(
         self, app: _AnyApp, chat_id: int | str, thread_id: int | None, part: RenderedTelegram

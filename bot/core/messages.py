@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bot.core.ids import ChannelName, ChatId, UserId
+
+_COMMAND_NAME = re.compile(r"[a-z0-9_]{1,64}")
+"""Telegram's command alphabet; anything else after a slash is plain text."""
 
 
 class Membership(enum.StrEnum):
@@ -134,6 +138,7 @@ class OutboundMessage:
             kind=str(payload.get("kind", "reply")),
             link_preview=bool(payload.get("link_preview", False)),
             template_values=tuple((str(k), str(v)) for k, v in payload.get("template_values", ())),
+            edit_of=payload.get("edit_of"),
         )
 
 
@@ -195,7 +200,7 @@ class InboundMessage:
             return None
         head, _, rest = text.partition(" ")
         name = head[1:].split("@", 1)[0].lower()
-        if not name.replace("_", "").isalnum():
+        if not _COMMAND_NAME.fullmatch(name):
             return None
         return name, rest.strip()
 

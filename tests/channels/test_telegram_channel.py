@@ -539,3 +539,91 @@ async def test_webhook_mode_delivers_through_process_webhook(
     assert got.choice_data == "book:7"
     assert duplicate.message_ref == got.message_ref
     assert len(server.answered_callbacks) == 1
+
+
+# -- edits ---------------------------------------------------------------------------------
+
+
+async def test_an_edit_calls_edit_message_text_with_html_and_keyboard(
+    channel: TelegramChannel, transport: RecordingRequest
+) -> None:
+    """edit_of becomes editMessageText on that message id; nothing new is sent."""
+    message = OutboundMessage(
+        to("-100777", ChatKind.GROUP),
+        (Span("Review: "), Span("<topic>", bold=True), Span("\nApproved by A")),
+        choices=(Choice("Open", url="https://forum.example/t/1"),),
+        kind="review",
+        edit_of="55",
+    )
+    result = await channel.send(message)
+    [params] = transport.calls_to("editMessageText")
+    assert params == {
+        "chat_id": -100777,
+        "message_id": 55,
+        "text": "Review: <b>&lt;topic&gt;</b>\nApproved by A",
+        "parse_mode": "HTML",
+        "link_preview_options": {"is_disabled": True},
+        "reply_markup": {
+            "inline_keyboard": [[{"text": "Open", "url": "https://forum.example/t/1"}]]
+        },
+    }
+    assert transport.calls_to("sendMessage") == []
+    assert result.provider_message_id == "55"
+    assert channel.supports_edits is True
+
+
+async def test_an_edit_that_changes_nothing_counts_as_done(
+    channel: TelegramChannel, transport: RecordingRequest
+) -> None:
+    """'message is not modified' means a retried edit already landed: success, not an error."""
+    transport.plan_error(
+        "editMessageText",
+        400,
+        "Bad Request: message is not modified: specified new message content and reply markup "
+        "are exactly the same as a current content and reply markup of the message",
+    )
+    result = await channel.send(text_message(to("42"), "same"))
+    assert result.provider_message_id == "101"  # a plain send is unaffected by the plan
+    edit = OutboundMessage(to("42"), (Span("same"),), edit_of="101")
+    assert (await channel.send(edit)).provider_message_id == "101"
+
+
+@pytest.mark.parametrize(
+    ("edit_of", "text", "key"),
+    [
+        pytest.param("7", "x", "edit_target_missing", id="deleted-message"),
+        pytest.param("abc", "x", "invalid_edit", id="not-an-id"),
+        pytest.param("7", "word " * 1000, "invalid_edit", id="two-parts"),
+    ],
+)
+async def test_edits_that_cannot_apply_are_permanent_errors(
+    channel: TelegramChannel, transport: RecordingRequest, edit_of: str, text: str, key: str
+) -> None:
+    """A vanished message, a non-numeric id or a text needing two messages fail for good."""
+    transport.plan_error("editMessageText", 400, "Bad Request: message to edit not found")
+    with pytest.raises(PermanentError) as info:
+        await channel.send(OutboundMessage(to("42"), (Span(text),), edit_of=edit_of))
+    assert info.value.error_key == key
+
+
+async def test_real_client_edits_a_card_on_the_fake_server(
+    live: TelegramChannel, server: FakeTelegramApi
+) -> None:
+    """Send with buttons, edit without them, repeat the edit: one message, final text, no keys."""
+    server.add_group(-100300, "Admins", kind="supergroup")
+    admins = to("-100300", ChatKind.GROUP)
+    card = text_message(admins, "Review: topic", choices=[Choice("Approve", data="rv:a:1")])
+    sent = await live.send(card)
+    assert sent.provider_message_id is not None
+    edit = OutboundMessage(
+        admins,
+        (Span("Review: topic\n"), Span("Approved", bold=True)),
+        edit_of=sent.provider_message_id,
+    )
+    first = await live.send(edit)
+    again = await live.send(edit)
+    assert first.provider_message_id == again.provider_message_id == sent.provider_message_id
+    [message] = server.sent
+    assert (message.text, message.reply_markup) == ("Review: topic\nApproved", None)
+    assert len(server.edits) == 1
+    assert server.rejected[-1].description.startswith("Bad Request: message is not modified")

@@ -26,7 +26,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.fakes.telegram_api_state import ChatState, FakeTelegramState
+from tests.fakes.telegram_api_edits import FakeTelegramEdits
+from tests.fakes.telegram_api_state import ChatState
 from tests.fakes.telegram_limits import RateLimits
 from tests.fakes.telegram_methods import (
     ApiError,
@@ -63,7 +64,7 @@ class WebhookDelivery:
     at: float = field(default_factory=time.monotonic)
 
 
-class FakeTelegramApi(FakeTelegramState):
+class FakeTelegramApi(FakeTelegramEdits):
     """The fake server: HTTP front, updates queue, long polling and webhook delivery."""
 
     def __init__(
@@ -97,11 +98,14 @@ class FakeTelegramApi(FakeTelegramState):
         self._tasks: list[asyncio.Task[None]] = []
         self._client: httpx.AsyncClient | None = None
         self._closing = False
+        self._failures: dict[str, list[int]] = {}
         self.port = 0
         self._handlers: dict[str, Handler] = {
             "getme": self._get_me,
             "sendmessage": self._send_message,
             "sendphoto": self._send_photo,
+            "editmessagetext": self._edit_message_text,
+            "getchatmember": self._get_chat_member,
             "setmycommands": self._set_my_commands,
             "getmycommands": self._get_my_commands,
             "answercallbackquery": self._answer_callback_query,
@@ -165,6 +169,10 @@ class FakeTelegramApi(FakeTelegramState):
             params = parse_body(request.headers.get("content-type", ""), await request.body())
             params = {**dict(request.query_params), **params}
             self.requests.append((method, params))
+            failures = self._failures.get(method.lower())
+            if failures:
+                status = failures.pop(0)
+                raise ApiError(status, _SERVER_ERRORS.get(status, "Internal Server Error"))
             result = await handler(params)
         except ApiError as exc:
             self.rejected.append(
@@ -172,6 +180,12 @@ class FakeTelegramApi(FakeTelegramState):
             )
             return JSONResponse(exc.envelope(), status_code=exc.code)
         return JSONResponse({"ok": True, "result": result})
+
+    def fail_next(self, method: str, times: int = 1, status: int = 502) -> None:
+        """Answer the next ``times`` calls of ``method`` with a server error (nothing is sent)."""
+        if not 500 <= status <= 599:
+            raise ValueError(f"not a server error: {status}")
+        self._failures.setdefault(method.lower(), []).extend([status] * times)
 
     # -- updates --------------------------------------------------------------------------
 
@@ -350,6 +364,9 @@ async def serve_asgi(app: Any) -> AsyncIterator[str]:
         server.should_exit = True
         await task
 
+
+# What Telegram's front end answers when the Bot API server behind it fails.
+_SERVER_ERRORS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
 _ALL_UPDATES = (
     "message",

@@ -229,6 +229,16 @@ class FakeTelegramState:
         return self.bot_user
 
     def _target(self, p: dict[str, Any]) -> ChatState:
+        chat = self._find_chat(p)
+        pending = self.flood.pending_retry_after(chat.id)
+        if pending is not None:
+            # A client that sends before its retry_after elapsed is misbehaving; count it.
+            self.violations += 1
+            self._too_many(pending)
+        return chat
+
+    def _find_chat(self, p: dict[str, Any]) -> ChatState:
+        """Return the chat ``chat_id`` names, refusing chats the bot cannot reach."""
         raw = p.get("chat_id")
         if isinstance(raw, str) and raw.startswith("@"):
             chat = next((c for c in self.chats.values() if c.username == raw[1:]), None)
@@ -253,11 +263,6 @@ class FakeTelegramState:
             raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
         if not chat.member:
             raise ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
-        pending = self.flood.pending_retry_after(chat.id)
-        if pending is not None:
-            # A client that sends before its retry_after elapsed is misbehaving; count it.
-            self.violations += 1
-            self._too_many(pending)
         return chat
 
     def _too_many(self, retry_after: int) -> None:

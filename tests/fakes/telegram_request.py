@@ -1,9 +1,9 @@
 """A PTB transport that answers like Telegram and records every call (no network at all).
 
 Inject it with ``Application.builder().request(...)``. ``getMe``, ``sendMessage``, ``sendPhoto``,
-``setMyCommands``, ``setWebhook``, ``deleteWebhook`` and ``answerCallbackQuery`` get realistic
-answers; ``plan_error``/``plan_result`` queue the next answer for a method; any other call
-fails the test, so nothing unplanned goes unnoticed.
+``editMessageText``, ``setMyCommands``, ``setWebhook``, ``deleteWebhook`` and
+``answerCallbackQuery`` get realistic answers; ``plan_error``/``plan_result`` queue the next
+answer for a method; any other call fails the test, so nothing unplanned goes unnoticed.
 """
 
 from __future__ import annotations
@@ -107,7 +107,27 @@ class RecordingRequest(BaseRequest):
             return True
         if method in ("sendMessage", "sendPhoto"):
             return self._message(method, params)
+        if method == "editMessageText":
+            return self._edited(params)
         pytest.fail(f"RecordingRequest: unplanned Bot API call {method}({params})")
+
+    def _edited(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = params["chat_id"]
+        numeric = isinstance(chat_id, int)
+        message: dict[str, Any] = {
+            "message_id": int(params["message_id"]),
+            "date": int(time.time()) - 60,
+            "edit_date": int(time.time()),
+            "chat": {
+                "id": chat_id if numeric else -1001,
+                "type": "private" if numeric and chat_id > 0 else "supergroup",
+            },
+            "from": BOT_USER,
+            "text": params["text"],
+        }
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        return message
 
     def _message(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = params["chat_id"]

@@ -348,3 +348,101 @@ async def test_callback_answers_only_for_open_queries(fake: FakeTelegramApi) -> 
         400,
         "Bad Request: query is too old and response timeout expired or query ID is invalid",
     )
+
+
+# -- editMessageText and getChatMember --------------------------------------------------------
+
+
+async def test_edit_replaces_text_and_keyboard_of_a_sent_message(fake: FakeTelegramApi) -> None:
+    """An edit parses HTML like a send, keeps the id and drops the keyboard it was not given."""
+    keyboard = {"inline_keyboard": [[{"text": "Approve", "callback_data": "rv:a:1"}]]}
+    _, sent = await call(fake, "sendMessage", chat_id=GROUP, text="Review", reply_markup=keyboard)
+    message_id = sent["result"]["message_id"]
+    status, body = await call(
+        fake,
+        "editMessageText",
+        chat_id=GROUP,
+        message_id=message_id,
+        text="Review\n<b>Approved</b>",
+        parse_mode="HTML",
+    )
+    assert status == 200
+    assert body["result"]["message_id"] == message_id
+    assert body["result"]["text"] == "Review\nApproved"
+    assert "edit_date" in body["result"]
+    assert "reply_markup" not in body["result"]
+    [stored] = fake.sent
+    assert (stored.text, stored.reply_markup) == ("Review\nApproved", None)
+    assert [e.html for e in fake.edits] == ["Review\n<b>Approved</b>"]
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "message_id", "text", "description"),
+    [
+        pytest.param(GROUP, 1, "<b>x</b>", "Bad Request: message is not modified", id="same"),
+        pytest.param(GROUP, 99, "new", "Bad Request: message to edit not found", id="unknown"),
+        pytest.param(USER, 1, "new", "Bad Request: message to edit not found", id="other-chat"),
+        pytest.param(
+            GROUP,
+            1,
+            "<b>open",
+            "Bad Request: can't parse entities: Can't find end tag corresponding to start tag "
+            '"b"',
+            id="bad-html",
+        ),
+        pytest.param(GROUP, 1, "x" * 4097, "Bad Request: message is too long", id="too-long"),
+        pytest.param(
+            GROUP, None, "new", "Bad Request: message identifier is not specified", id="no-id"
+        ),
+    ],
+)
+async def test_edits_are_refused_like_telegram_refuses_them(
+    fake: FakeTelegramApi,
+    chat_id: int,
+    message_id: int | None,
+    text: str,
+    description: str,
+) -> None:
+    """Identical content, a message of another chat or unknown, bad HTML and overlength fail."""
+    await call(fake, "sendMessage", chat_id=GROUP, text="<b>x</b>", parse_mode="HTML")
+    params: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": "HTML"}
+    if message_id is not None:
+        params["message_id"] = message_id
+    status, body = await call(fake, "editMessageText", **params)
+    assert status == 400
+    assert body["description"].startswith(description)
+    assert fake.edits == []
+    assert fake.sent[0].text == "x"
+
+
+async def test_an_edit_with_only_a_new_keyboard_is_a_change(fake: FakeTelegramApi) -> None:
+    """Removing the buttons of an otherwise identical message is accepted."""
+    keyboard = {"inline_keyboard": [[{"text": "Yes", "callback_data": "y"}]]}
+    await call(fake, "sendMessage", chat_id=GROUP, text="Card", reply_markup=keyboard)
+    status, _ = await call(fake, "editMessageText", chat_id=GROUP, message_id=1, text="Card")
+    assert status == 200
+    assert fake.sent[0].reply_markup is None
+
+
+async def test_get_chat_member_reports_the_status_set_by_the_test(fake: FakeTelegramApi) -> None:
+    """Everyone is a member unless set; set statuses come back with PTB's required fields."""
+    fake.set_member_status(GROUP, 7, "administrator")
+    fake.set_member_status(GROUP, 8, "creator")
+    _, plain_member = await call(fake, "getChatMember", chat_id=GROUP, user_id=9)
+    _, admin = await call(fake, "getChatMember", chat_id=GROUP, user_id=7)
+    _, owner = await call(fake, "getChatMember", chat_id=GROUP, user_id=8)
+    assert plain_member["result"]["status"] == "member"
+    assert plain_member["result"]["user"]["id"] == 9
+    assert (admin["result"]["status"], admin["result"]["can_manage_chat"]) == (
+        "administrator",
+        True,
+    )
+    assert (owner["result"]["status"], owner["result"]["is_anonymous"]) == ("creator", False)
+    with pytest.raises(ValueError, match="unsupported status"):
+        fake.set_member_status(GROUP, 7, "boss")
+
+
+async def test_get_chat_member_of_an_unknown_chat_fails(fake: FakeTelegramApi) -> None:
+    """Asking about a chat the bot does not know is 'chat not found'."""
+    status, body = await call(fake, "getChatMember", chat_id=-100999, user_id=7)
+    assert (status, body["description"]) == (400, "Bad Request: chat not found")

@@ -1,0 +1,236 @@
+"""Review of held topics: cards with Approve / Reject for the admins, and the decision itself.
+
+A topic is held when the forum runs in review mode or when the spam filter suspects it
+(``handlers.relay_gate``). Each review chat, or else each Telegram admin privately, gets a card.
+The first admin to decide wins (one conditional UPDATE); the topic is then relayed or dropped,
+and every card that was already sent is edited to show who decided. A card still waiting in
+the outbox is left as it is: its buttons then answer "already approved by …".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from bot.core.commands import command
+from bot.core.ids import BoardId, ChannelName, ChatId, TopicId
+from bot.core.messages import (
+    ChatKind,
+    Choice,
+    InboundMessage,
+    OutboundMessage,
+    Recipient,
+    Span,
+    bold,
+    italic,
+    plain,
+)
+from bot.forum.source import Topic
+from bot.storage.models import ForumTopic
+from bot.storage.repositories.outbox import NewOutboxItem
+from handlers.context import HandlerContext
+from handlers.feature import Feature
+from handlers.relay_fanout import relay_topic
+from handlers.topic_alert import render_topic_alert
+
+logger = logging.getLogger(__name__)
+
+HELD = ("pending_review", "spam")
+"""Decisions an admin can still change with Approve / Reject."""
+CARD_EXCERPT_CHARS = 600
+"""Excerpt length of a card; fixed, so the decided edit repeats the card's text exactly."""
+CARD_CHANNEL = ChannelName("telegram")
+BUTTON_PREFIX = "rv"
+_SPAM_PREFIX = "spam: "
+
+
+def review_recipients(chats: Iterable[str], ctx: HandlerContext) -> list[Recipient]:
+    """Return where cards go: the review chats, or else each Telegram admin privately."""
+    chosen = list(chats) or sorted(ctx.admins.by_channel.get(CARD_CHANNEL, frozenset()))
+    return [Recipient(CARD_CHANNEL, ChatId(chat), _chat_kind(chat)) for chat in chosen]
+
+
+def _chat_kind(chat_id: str) -> ChatKind:
+    if chat_id.startswith("-"):
+        return ChatKind.GROUP
+    if chat_id.startswith("@"):
+        return ChatKind.CHANNEL
+    return ChatKind.PRIVATE
+
+
+def render_review_card(
+    topic: Topic, recipient: Recipient, ctx: HandlerContext, spam_reasons: str | None = None
+) -> OutboundMessage:
+    """Build the card: bold "Review: <title>", facts, excerpt, spam reasons and the buttons."""
+    alert = render_topic_alert(topic, recipient, ctx.tz, CARD_EXCERPT_CHARS)
+    spans: list[Span] = [bold("Review: "), *alert.spans]
+    if spam_reasons:
+        spans += [plain("\n\n"), bold("⚠️ Suspected spam: "), plain(spam_reasons)]
+    spans.append(italic(f"\n\nTopic {topic.topic_id} · /approve {topic.topic_id}"))
+    return OutboundMessage(
+        recipient=recipient,
+        spans=tuple(spans),
+        choices=(
+            Choice("✅ Approve", data=f"{BUTTON_PREFIX}:a:{topic.topic_id}"),
+            Choice("❌ Reject", data=f"{BUTTON_PREFIX}:r:{topic.topic_id}"),
+            Choice("Open on forum", url=topic.link),
+        ),
+        link=topic.link,
+        kind="review",
+    )
+
+
+async def queue_review_cards(
+    topic: Topic, ctx: HandlerContext, chats: Iterable[str], spam_reasons: str | None = None
+) -> int:
+    """Queue one card per review chat (idempotent per topic and chat); return new rows."""
+    items = [
+        NewOutboxItem(
+            f"review:{topic.topic_id}:{recipient.chat_id}",
+            render_review_card(topic, recipient, ctx, spam_reasons),
+            topic_id=topic.topic_id,
+        )
+        for recipient in review_recipients(chats, ctx)
+    ]
+    if not items:
+        logger.warning("Topic %s is held but no review chat or admin is set", topic.topic_id)
+        return 0
+    queued = await ctx.outbox.enqueue(items)
+    if queued and ctx.on_enqueued is not None:
+        await ctx.on_enqueued()
+    return queued
+
+
+def topic_from_row(row: ForumTopic) -> Topic:
+    """Rebuild the feed's topic from what the topics table kept of it."""
+    return Topic(
+        topic_id=TopicId(row.topic_id),
+        board_id=BoardId(row.board_id) if row.board_id is not None else None,
+        board_name=row.board_name,
+        subject=row.subject,
+        link=row.link,
+        posted_at=row.posted_at,
+        author=row.author,
+        body_html=row.body_html or "",
+        guid=None,
+    )
+
+
+async def decide(
+    topic_id: int, approve: bool, message: InboundMessage, ctx: HandlerContext, note: str = ""
+) -> tuple[bool, str]:
+    """Apply an admin's decision unless another admin was first; return (won, answer text)."""
+    row = await ctx.topics.get(topic_id)
+    if row is None:
+        return False, f"Topic {topic_id} is not known here."
+    if row.decision not in HELD:
+        return False, _already(row)
+    name = (message.sender_name or message.sender_id)[:30]
+    verdict = "approved" if approve else "rejected"
+    reason = f"{verdict} by {name}" + (f": {note}" if note else "")
+    if row.decision_reason:
+        reason += f" (held: {row.decision_reason})"
+    by = f"{name} ({message.channel}:{message.sender_id})"
+    if not await ctx.topics.set_decision(topic_id, verdict, reason, by, only_if=HELD):
+        return False, _already(await ctx.topics.get(topic_id) or row)
+    logger.info("Topic %s %s by %s:%s", topic_id, verdict, message.channel, message.sender_id)
+    # The decision is stored before relaying, so a concurrent Reject can never follow a relay.
+    queued = await relay_topic(topic_from_row(row), ctx) if approve else 0
+    mark = f"✅ Approved by {name}" if approve else f"❌ Rejected by {name}"
+    queued += await _update_cards(row, mark, ctx)
+    if queued and ctx.on_enqueued is not None:
+        await ctx.on_enqueued()
+    return True, f"{mark}: topic {topic_id} “{row.subject}”."
+
+
+def _is_topic_id(text: str) -> bool:
+    # ASCII only: str.isdigit() also accepts "²"; 18 digits always fit a 64-bit column.
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
+def _already(row: ForumTopic) -> str:
+    return f"Topic {row.topic_id} was already {row.decision} by {row.decided_by or 'auto'}."
+
+
+async def _update_cards(row: ForumTopic, mark: str, ctx: HandlerContext) -> int:
+    topic = topic_from_row(row)
+    reasons = None
+    if row.decision == "spam" and row.decision_reason:
+        reasons = row.decision_reason.removeprefix(_SPAM_PREFIX)
+    items = []
+    for recipient, provider_id in await ctx.outbox.sent_cards("review", row.topic_id):
+        card = render_review_card(topic, recipient, ctx, reasons)
+        edit = OutboundMessage(
+            recipient=recipient,
+            spans=(*card.spans, plain("\n\n"), bold(mark)),
+            link=card.link,
+            kind="review",
+            edit_of=provider_id,
+        )
+        key = f"review:{row.topic_id}:{recipient.chat_id}:decided"
+        items.append(NewOutboxItem(key, edit, topic_id=row.topic_id))
+    return await ctx.outbox.enqueue(items) if items else 0
+
+
+async def on_review_button(message: InboundMessage, rest: str, ctx: HandlerContext) -> None:
+    """Handle Approve ("a:<id>") or Reject ("r:<id>") pressed on a review card."""
+    action, _, raw_id = rest.partition(":")
+    if action not in ("a", "r") or not _is_topic_id(raw_id):
+        logger.info("Ignored a malformed review button %r", rest[:64])
+        return
+    if not ctx.admins.is_admin(message.channel, message.sender_id):
+        logger.warning(
+            "Refused a review decision on topic %s from %s:%s",
+            raw_id,
+            message.channel,
+            message.sender_id,
+        )
+        await ctx.reply(message, "Sorry, only the forum's admins can approve or reject topics.")
+        return
+    won, answer = await decide(int(raw_id), action == "a", message, ctx)
+    if not won:
+        await ctx.reply(message, answer)  # the winner sees the decision on the edited card
+
+
+@command("review", help="List the topics held for review or as suspected spam", admin_only=True)
+async def review(message: InboundMessage, argument: str, ctx: HandlerContext) -> None:
+    """List held topics with their ids and the reason each is held."""
+    held = await ctx.topics.with_decision(HELD)
+    if not held:
+        await ctx.reply(message, "No topics are waiting for review.")
+        return
+    spans: list[Span] = [bold(f"Held topics ({len(held)})")]
+    for row in held:
+        spans += [plain(f"\n\n{row.topic_id} · "), bold(row.subject)]
+        spans.append(italic(f"\n{row.decision_reason or row.decision}"))
+    spans.append(plain("\n\nDecide with /approve <topic id> or /reject <topic id> [reason]."))
+    await ctx.reply(message, spans)
+
+
+@command("approve", help="Approve a held topic and relay it", admin_only=True, args="<topic id>")
+async def approve(message: InboundMessage, argument: str, ctx: HandlerContext) -> None:
+    """Approve a held topic, as the card's Approve button does."""
+    await _decide_command(message, argument, ctx, approve=True)
+
+
+@command(
+    "reject", help="Reject a held topic (it is never relayed)", admin_only=True, args="<topic id>"
+)
+async def reject(message: InboundMessage, argument: str, ctx: HandlerContext) -> None:
+    """Reject a held topic, with an optional reason after the id."""
+    await _decide_command(message, argument, ctx, approve=False)
+
+
+async def _decide_command(
+    message: InboundMessage, argument: str, ctx: HandlerContext, *, approve: bool
+) -> None:
+    raw_id, _, note = argument.strip().partition(" ")
+    if not _is_topic_id(raw_id):
+        usage = "/approve <topic id>" if approve else "/reject <topic id> [reason]"
+        await ctx.reply(message, f"Usage: {usage}. Send /review to see the held topics.")
+        return
+    _, answer = await decide(int(raw_id), approve, message, ctx, note.strip()[:200])
+    await ctx.reply(message, answer)
+
+
+FEATURE = Feature(choices={BUTTON_PREFIX: on_review_button})
