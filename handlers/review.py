@@ -123,6 +123,13 @@ async def decide(
     row = await ctx.topics.get(topic_id)
     if row is None:
         return False, f"Topic {topic_id} is not known here."
+    if row.decision == "approved" and approve:
+        # Approving again is harmless (the idempotency keys stop repeats) and repairs a crash
+        # between storing the decision and queueing the relay.
+        await relay_topic(topic_from_row(row), ctx)
+        if ctx.on_enqueued is not None:
+            await ctx.on_enqueued()
+        return False, _already(row)
     if row.decision not in HELD:
         return False, _already(row)
     name = (message.sender_name or message.sender_id)[:30]

@@ -347,3 +347,27 @@ async def test_sent_cards_returns_only_sent_cards_not_their_edits(
             await outbox.record_outcomes("w", [Sent(item.id, "m1")])
     ids = {c.idempotency_key: c.id for c in claimed}
     assert await outbox.sent_cards("review", 7) == [(a, f"m{ids['review:7:a']}")]
+
+
+async def test_approving_again_repairs_a_relay_lost_in_a_crash(held: HandlerContext) -> None:
+    """If the relay rows were never queued after the decision, a second approve queues them once."""
+    await ctx_approve_without_relay(held)
+    message = inbound("/approve 11", sender=WA_ADMIN, channel="whatsapp")
+    await dispatcher(held).handle(message)
+    items = await drain(held)
+    assert [i.idempotency_key for i in items if i.message.kind == "topic_alert"] == [
+        "topic:11:dest:1"
+    ]
+    assert any(
+        "already approved" in i.message.plain_text for i in items if i.message.kind == "reply"
+    )
+    await dispatcher(held).handle(inbound("/approve 11", sender=WA_ADMIN, channel="whatsapp"))
+    assert [i for i in await drain(held) if i.message.kind == "topic_alert"] == []
+
+
+async def ctx_approve_without_relay(ctx: HandlerContext) -> None:
+    """Store an approval as a process would just before dying, with nothing queued."""
+    assert await ctx.topics.set_decision(
+        11, "approved", "approved by Aisha", "Aisha", only_if=review.HELD
+    )
+    await drain(ctx)
