@@ -18,12 +18,12 @@ from bot.config_base import _BOT_TOKEN, _HEX32, _KIND_KEY, _WEBHOOK_SECRET, E164
 class TelegramRateSettings(Section):
     """[telegram.rate]: token buckets under Telegram's published limits."""
 
-    global_per_second: float = Field(29.5, gt=0)
-    global_burst: int = Field(30, ge=1)
-    per_chat_per_second: float = Field(1.0, gt=0)
-    per_chat_burst: int = Field(3, ge=1)
-    per_group_per_minute: float = Field(19.5, gt=0)
-    per_group_burst: int = Field(3, ge=1)
+    global_per_second: float = Field(29.7, gt=0)
+    global_burst: int = Field(29, ge=1)
+    per_chat_per_second: float = Field(0.99, gt=0)
+    per_chat_burst: int = Field(2, ge=1)
+    per_group_per_minute: float = Field(19.8, gt=0)
+    per_group_burst: int = Field(2, ge=1)
 
 
 LINK_PREVIEW_DEFAULTS: Mapping[str, bool] = {
@@ -111,8 +111,8 @@ class WhatsAppTemplate(Section):
 class WhatsAppRateSettings(Section):
     """[whatsapp.rate]: the per-sender token bucket."""
 
-    per_second: float = Field(80.0, gt=0)
-    burst: int = Field(80, ge=1)
+    per_second: float = Field(79.2, gt=0)
+    burst: int = Field(79, ge=1)
 
 
 class WhatsAppSettings(Section):
