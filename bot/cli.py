@@ -136,6 +136,38 @@ def bench_relay(
     typer.echo(format_relay_bench(asyncio.run(run_relay_bench(trials, interval))))
 
 
+@bench_app.command("telegram")
+def bench_telegram(
+    recipients: Annotated[int, typer.Option(min=1, help="Private chats to message.")] = 3000,
+) -> None:
+    """Send to N chats through the service against a fake Bot API with Telegram's limits."""
+    from bot.bench_platforms import format_platform_bench, run_platform_bench
+    from bot.logs import configure_logging
+
+    configure_logging("WARNING", "text")
+    result = asyncio.run(run_platform_bench("telegram", recipients))
+    typer.echo(format_platform_bench(result))
+
+
+@bench_app.command("whatsapp")
+def bench_whatsapp(
+    recipients: Annotated[int, typer.Option(min=1, help="WhatsApp numbers to message.")] = 3000,
+    platform_rate: Annotated[float, typer.Option(help="The fake sender's limit (msg/s).")] = 80.0,
+    sender_rate: Annotated[float, typer.Option(help="whatsapp.rate.per_second.")] = 79.2,
+) -> None:
+    """Send to N numbers through the service against a fake Twilio API at a sender rate."""
+    from bot.bench_platforms import format_platform_bench, run_platform_bench
+    from bot.logs import configure_logging
+
+    configure_logging("WARNING", "text")
+    result = asyncio.run(
+        run_platform_bench(
+            "whatsapp", recipients, platform_rate=platform_rate, sender_rate=sender_rate
+        )
+    )
+    typer.echo(format_platform_bench(result))
+
+
 def _secrets(cfg: object) -> list[str]:
     found: list[str] = []
     for section in ("telegram", "twilio"):

@@ -19,7 +19,7 @@ class TelegramRateSettings(Section):
     """[telegram.rate]: token buckets under Telegram's published limits."""
 
     global_per_second: float = Field(29.7, gt=0)
-    global_burst: int = Field(29, ge=1)
+    global_burst: int = Field(15, ge=1)
     per_chat_per_second: float = Field(0.99, gt=0)
     per_chat_burst: int = Field(2, ge=1)
     per_group_per_minute: float = Field(19.8, gt=0)
