@@ -102,6 +102,7 @@ def _telegram(config: Config, on_message: InboundHandler, out: ConsoleOutput) ->
         base_file_url=config.telegram.base_file_url,
         webhook_url=config.telegram.webhook_url,
         webhook_secret=secret.get_secret_value() if secret else None,
+        link_preview=config.telegram.link_preview,
     )
 
 

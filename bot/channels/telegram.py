@@ -14,6 +14,7 @@ import logging
 import re
 import secrets
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from telegram import (
@@ -70,10 +71,12 @@ class TelegramChannel:
         request: BaseRequest | None = None,
         get_updates_request: BaseRequest | None = None,
         clock: Clock | None = None,
+        link_preview: Mapping[str, bool] | None = None,
     ) -> None:
         if webhook_secret is not None and not _SECRET_RE.fullmatch(webhook_secret):
             raise ConfigError("telegram.webhook_secret: use 1-256 of A-Z a-z 0-9 _ -")
         self._token = token
+        self._link_preview = dict(link_preview or {})
         self._on_message = on_message
         self._base_url = base_url
         self._base_file_url = base_file_url
@@ -151,6 +154,9 @@ class TelegramChannel:
     async def send(self, message: OutboundMessage) -> DeliveryResult:
         """Send ``message`` (split if long) and return the id of the first Telegram message."""
         app = self._require_app()
+        if message.kind in self._link_preview:
+            # Link previews are configured per message kind (telegram.link_preview).
+            message = replace(message, link_preview=self._link_preview[message.kind])
         try:
             parts = render_html(message)
         except ValueError as exc:

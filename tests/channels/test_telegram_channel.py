@@ -627,3 +627,25 @@ async def test_real_client_edits_a_card_on_the_fake_server(
     assert (message.text, message.reply_markup) == ("Review: topic\nApproved", None)
     assert len(server.edits) == 1
     assert server.rejected[-1].description.startswith("Bad Request: message is not modified")
+
+
+async def test_link_previews_follow_the_configured_kind(inbox: Inbox) -> None:
+    """telegram.link_preview turns previews on for broadcasts and off for topic alerts."""
+    transport = RecordingRequest()
+    tg = TelegramChannel(
+        TOKEN,
+        inbox,
+        webhook_url=HOOK,
+        webhook_secret="s3cret",
+        request=transport,
+        get_updates_request=RecordingRequest(),
+        link_preview={"broadcast": True, "topic_alert": False},
+    )
+    await tg.start()
+    try:
+        for kind in ("broadcast", "topic_alert"):
+            await tg.send(OutboundMessage(to("-100777", ChatKind.CHANNEL), (Span("x"),), kind=kind))
+    finally:
+        await tg.stop()
+    previews = [p["link_preview_options"] for p in transport.calls_to("sendMessage")]
+    assert previews == [{"is_disabled": False}, {"is_disabled": True}]
