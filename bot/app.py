@@ -320,6 +320,7 @@ def build_service(
     relay_settings = RelaySettings(
         limit=config.forum.limit,
         backfill=config.forum.backfill,
+        fetch_full_text=config.forum.fetch_full_text,
         screening=ScreeningSettings(
             mode=config.relay.mode,
             review_chats=tuple(config.relay.review_chats),

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.core.errors import ForumError
-from bot.forum.source import ForumSource
+from bot.forum.source import ForumSource, SupportsFullText, Topic
 from handlers.context import HandlerContext
 from handlers.relay_fanout import relay_topic
 from handlers.relay_gate import ScreeningSettings, screen_topic
@@ -25,6 +25,8 @@ class RelaySettings:
     limit: int = 50
     backfill: int = 5
     excerpt_chars: int = 600
+    fetch_full_text: bool = False
+    """Replace the feed's 255-character teaser with the print view's full first post."""
     screening: ScreeningSettings = field(default_factory=ScreeningSettings)
 
 
@@ -78,6 +80,8 @@ async def relay_new_topics(
             await ctx.topics.record(topic, decision=verdict.decision, reason=verdict.reason)
             report.held.append(topic.topic_id)
             continue
+        if settings.fetch_full_text:
+            topic = await _with_full_text(source, topic)
         report.queued += await relay_topic(topic, ctx, settings.excerpt_chars)
         # Marked seen only after its rows exist: a crash in between re-queues it,
         # and the idempotency keys stop a second send.
@@ -87,6 +91,20 @@ async def relay_new_topics(
     if report.queued and ctx.on_enqueued is not None:
         await ctx.on_enqueued()
     return report
+
+
+async def _with_full_text(source: ForumSource, topic: Topic) -> Topic:
+    if not isinstance(source, SupportsFullText):
+        return topic
+    try:
+        body = await source.fetch_full_body(topic.topic_id)
+    except ForumError as exc:
+        # The teaser is still a fine excerpt; a missing print view must not stop the relay.
+        logger.warning(
+            "Full text of topic %s unavailable, using the teaser: %s", topic.topic_id, exc
+        )
+        return topic
+    return replace(topic, body_html=body) if body.strip() else topic
 
 
 async def _record_poll(ctx: HandlerContext, now: datetime, *, ok: bool, detail: str) -> None:

@@ -42,3 +42,12 @@ class ForumSource(Protocol):
     async def aclose(self) -> None:
         """Release connections."""
         ...
+
+
+@runtime_checkable
+class SupportsFullText(Protocol):
+    """Capability: the source can fetch a topic's whole first post (SMF's print view)."""
+
+    async def fetch_full_body(self, topic_id: TopicId) -> str:
+        """Return the first post's full HTML body."""
+        ...

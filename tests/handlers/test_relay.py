@@ -172,3 +172,47 @@ async def test_the_alert_is_clean_and_links_to_the_forum(ctx: HandlerContext) ->
     assert "&amp;" not in message.plain_text
     assert message.choices[0].label == "Read on forum"
     assert message.choices[0].url == "http://127.0.0.1:8181/index.php?topic=13.0"
+
+
+class FullTextSource(ReplayingSource):
+    """A replaying source that also serves print views, or fails to."""
+
+    def __init__(self, *files: str, fail: bool = False) -> None:
+        super().__init__(*files)
+        self.fail = fail
+        self.asked: list[int] = []
+
+    async def fetch_full_body(self, topic_id: int) -> str:
+        """Return the captured print view of topic 9 for any topic, or fail."""
+        from bot.forum.printpage import parse_printpage
+
+        self.asked.append(topic_id)
+        if self.fail:
+            raise FeedError("http_status", "HTTP 500", status_code=500)
+        return parse_printpage((SMF / "extras/printpage_topic_9.html").read_text("utf-8"))
+
+
+async def test_full_text_gives_a_longer_clean_excerpt(ctx: HandlerContext) -> None:
+    """With fetch_full_text the alert's excerpt comes from the print view, cut cleanly."""
+    await _with_destinations(ctx)
+    source = FullTextSource("after/feed_news_smf.xml")
+    settings = RelaySettings(limit=5, backfill=1, fetch_full_text=True, excerpt_chars=900)
+    await relay_new_topics(source, ctx, settings)
+    (sent,) = await drain(ctx)
+    assert source.asked == [13]
+    text = sent.message.plain_text
+    assert len(text) > 700
+    assert "[" not in text.split("\n", 2)[2][:900]
+    assert text.endswith("…")
+
+
+async def test_a_failing_print_view_falls_back_to_the_teaser(ctx: HandlerContext) -> None:
+    """A print view that cannot be fetched never stops the relay."""
+    await _with_destinations(ctx)
+    source = FullTextSource("after/feed_news_smf.xml", fail=True)
+    report = await relay_new_topics(
+        source, ctx, RelaySettings(limit=5, backfill=1, fetch_full_text=True)
+    )
+    assert report.relayed == [13]
+    (sent,) = await drain(ctx)
+    assert "Officials from both countries" in sent.message.plain_text
