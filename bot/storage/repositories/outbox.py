@@ -174,6 +174,12 @@ class OutboxRepo:
         async with self._db.read() as session:
             return await session.get(OutboxRow, id)
 
+    async def knows_provider_message(self, provider_message_id: str) -> bool:
+        """Return whether a row already carries this provider message id."""
+        stmt = select(_T.c.id).where(_T.c.provider_message_id == provider_message_id).limit(1)
+        async with self._db.read() as session:
+            return (await session.scalar(stmt)) is not None
+
     async def record_provider_status(
         self,
         provider_message_id: str,
