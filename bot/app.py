@@ -24,6 +24,7 @@ from bot.forum.smf import SmfFeedSource
 from bot.forum.source import ForumSource
 from bot.outbox.preflight import DeliveryPreflight
 from bot.outbox.ratelimit import RateLimiter, RatePolicy
+from bot.outbox.receipt_queue import ReceiptQueue
 from bot.outbox.receipts import DeliveryReceipts
 from bot.outbox.worker import OutboxWorker
 from bot.status import ServiceStatus
@@ -181,6 +182,7 @@ class Service:
     relay_settings: RelaySettings
     poller: ForumPoller
     receipts: DeliveryReceipts
+    receipt_queue: ReceiptQueue
     background: BackgroundWork = field(default_factory=BackgroundWork)
     destination_specs: list[DestinationSpec] = field(default_factory=list)
     rule_seeds: list[RuleSeedSpec] = field(default_factory=list)
@@ -216,10 +218,10 @@ class Service:
         whatsapp = self.channels.get("whatsapp")
         token = self.config.twilio.auth_token
         if isinstance(whatsapp, WhatsAppChannel) and token is not None:
-            receipts = self.receipts
+            queue = self.receipt_queue
 
-            async def on_status(update: StatusUpdate) -> None:
-                await receipts.apply(update.message_sid, update.status, update.error_code)
+            def on_status(update: StatusUpdate) -> None:
+                queue.submit(update.message_sid, update.status, update.error_code)
 
             routes += twilio_routes(
                 auth_token=token.get_secret_value(),
@@ -333,6 +335,9 @@ def build_service(
             ),
         ),
     )
+    receipts = DeliveryReceipts(
+        outbox, recipients, subscribers, rank=status_rank, failure_key=failure_key, clock=clock
+    )
     specs = [
         DestinationSpec(
             channel=d.channel,
@@ -363,9 +368,8 @@ def build_service(
             interval=config.forum.poll_interval,
             alert_after=config.forum.failure_alert_after,
         ),
-        receipts=DeliveryReceipts(
-            outbox, recipients, subscribers, rank=status_rank, failure_key=failure_key, clock=clock
-        ),
+        receipts=receipts,
+        receipt_queue=ReceiptQueue(receipts),
         destination_specs=specs,
         rule_seeds=[
             RuleSeedSpec.from_ref(r.destination, r.filter, r.board, r.include, r.exclude)

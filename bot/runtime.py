@@ -87,6 +87,9 @@ class Runtime:
         svc.status.started_at = svc.clock.now()
         svc.ctx.on_enqueued = self._wake_worker
         self._tasks.append(asyncio.create_task(svc.worker.run(self._stop), name="outbox-worker"))
+        self._tasks.append(
+            asyncio.create_task(svc.receipt_queue.run(self._stop), name="delivery-reports")
+        )
         if self._serve_web:
             await self._start_web()
         if leading:

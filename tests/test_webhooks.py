@@ -45,7 +45,7 @@ class Recorder:
         """Record an inbound form."""
         self.inbound.append(form)
 
-    async def on_status(self, update: StatusUpdate) -> None:
+    def on_status(self, update: StatusUpdate) -> None:
         """Record a status update."""
         self.statuses.append(update)
 

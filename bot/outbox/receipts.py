@@ -54,8 +54,19 @@ class DeliveryReceipts:
     async def apply(self, provider_message_id: str, status: str, error_code: int | None) -> None:
         """Record ``status`` if it is news; on failure update the recipient and maybe resend."""
         row = await self._record(provider_message_id, status, error_code)
-        if row is None:
-            return
+        if row is not None:
+            await self._learn(row, status, error_code)
+
+    async def apply_batch(self, reports: Sequence[tuple[str, str, int | None]]) -> set[str]:
+        """Apply many reports in one transaction; return the provider ids not known yet."""
+        rows, unknown = await self._outbox.record_provider_statuses(reports, self._rank)
+        for row in rows:
+            status = str(row.provider_status)
+            code = _code_of(row.error_key) if status in FAILED_STATUSES else None
+            await self._learn(row, status, code)
+        return unknown
+
+    async def _learn(self, row: OutboxRow, status: str, error_code: int | None) -> None:
         if status not in FAILED_STATUSES:
             return
         key = self._failure_key(error_code)
@@ -110,3 +121,9 @@ class DeliveryReceipts:
                 )
             ]
         )
+
+
+def _code_of(error_key: str | None) -> int | None:
+    if error_key and error_key.startswith("provider:") and error_key[9:].isdigit():
+        return int(error_key[9:])
+    return None

@@ -154,8 +154,12 @@ async def test_a_63016_callback_fails_the_row_and_closes_the_window(
     ) as h:
         await eventually(lambda: _provider_status(h, MUSA, "failed"), what="failed by callback")
         await eventually(lambda: len(fake.callbacks) == 1, what="the callback")
-        await h.service.background.drain()
-        await eventually(h.settled, what="outbox settled")
+
+        async def resent_and_settled() -> bool:
+            return len(await h.outbox_rows()) == 2 and bool(await h.settled())
+
+        # The failure is learnt from right after the report is stored: wait for its resend.
+        await eventually(resent_and_settled, what="the resend settled")
         rows = await h.outbox_rows()
         subscriber = await h.subscriber("whatsapp", MUSA)
     [callback] = fake.callbacks
@@ -189,6 +193,9 @@ async def test_status_callbacks_out_of_order_never_move_a_status_backwards(
         await fake.send_inbound(h.inbound_url, AMINA, "hello")
         await fake.wait_for_callbacks(4)
         await h.service.background.drain()
+        # Reports are applied in batches; wait until none is left in the queue.
+        await eventually(lambda: len(h.service.receipt_queue) == 0, what="reports applied")
+        await eventually(lambda: _provider_status(h, AMINA, "delivered"), what="delivered")
         rows = await h.rows_for(AMINA)
     assert [c.params["MessageStatus"] for c in fake.callbacks] == [
         "delivered",

@@ -31,8 +31,12 @@ class Lookup:
 
 def _sub(last_inbound: datetime | None, opted_out: datetime | None = None) -> Subscriber:
     return Subscriber(
-        channel="whatsapp", chat_id="+2348000000001", last_inbound_at=last_inbound,
-        opted_out_at=opted_out, active=opted_out is None, settings={},
+        channel="whatsapp",
+        chat_id="+2348000000001",
+        last_inbound_at=last_inbound,
+        opted_out_at=opted_out,
+        active=opted_out is None,
+        settings={},
     )
 
 

@@ -167,3 +167,28 @@ async def test_a_stale_report_for_a_known_message_does_not_wait(  # type: ignore
     await receipts.apply("SM7", "sent", None)
     assert sleep.delays == []
     assert (await _rows(db))["alert:1"].provider_status == "delivered"
+
+
+async def test_a_batch_moves_statuses_forward_and_learns_from_failures(  # type: ignore[no-untyped-def]
+    parts, db: Database
+) -> None:
+    """One batch applies several reports, in rank order, and acts on a 63016 failure."""
+    outbox, _, receipts = parts
+    await _sent_row(outbox, "SM7")
+    await _sent_row(outbox, "SM8", key="alert:2")
+    unknown = await receipts.apply_batch(
+        [
+            ("SM7", "delivered", None),
+            ("SM7", "sent", None),
+            ("SM8", "failed", 63016),
+            ("SMnew", "sent", None),
+        ]
+    )
+    rows = await _rows(db)
+    assert unknown == {"SMnew"}
+    assert rows["alert:1"].provider_status == "delivered"
+    assert (rows["alert:2"].provider_status, rows["alert:2"].error_key) == (
+        "failed",
+        "provider:63016",
+    )
+    assert rows["alert:2:after-window"].status == "pending"

@@ -546,10 +546,12 @@ async def test_the_preflight_skips_or_templates_before_sending(
         NoOneWrote(), windows={"tg": timedelta(hours=24)}, templates={"tg": frozenset({"alert"})}
     )
     alert, news = item("a1", "1"), item("n1", "2")
-    await repo.enqueue([
-        NewOutboxItem("a1", replace(alert.message, kind="alert")),
-        NewOutboxItem("n1", replace(news.message, kind="news")),
-    ])
+    await repo.enqueue(
+        [
+            NewOutboxItem("a1", replace(alert.message, kind="alert")),
+            NewOutboxItem("n1", replace(news.message, kind="news")),
+        ]
+    )
     await make_worker(preflight=preflight).drain_once()
     assert [(m.recipient.chat_id, m.use_template) for m in channel.sent] == [("1", True)]
     stored = await rows(db)

@@ -1,0 +1,188 @@
+"""Questions about outbox rows: depth, broadcast progress, delivery reports, review cards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from bot.core.clock import Clock
+from bot.core.ids import ChannelName, ChatId
+from bot.core.messages import ChatKind, Recipient
+from bot.storage.db import Database, table_of
+from bot.storage.models import OutboxRow
+from bot.storage.repositories.outbox_items import STATUSES
+
+_T = table_of(OutboxRow)
+_IN_CHUNK = 500
+"""Ids per IN (...) list, well under every backend's bound-parameter limit."""
+
+
+class OutboxReports:
+    """Read-mostly outbox queries, shared by /status, reports and delivery receipts."""
+
+    _db: Database
+    _clock: Clock
+
+    async def depth_by_status(self) -> dict[str, int]:
+        """Return the number of rows in each status (every status present, zeros included)."""
+        stmt = select(_T.c.status, func.count()).group_by(_T.c.status)
+        async with self._db.read() as session:
+            counts = {str(s): int(n) for s, n in (await session.execute(stmt)).all()}
+        return {status: counts.get(status, 0) for status in STATUSES} | counts
+
+    async def knows_provider_message(self, provider_message_id: str) -> bool:
+        """Return whether a row already carries this provider message id."""
+        stmt = select(_T.c.id).where(_T.c.provider_message_id == provider_message_id).limit(1)
+        async with self._db.read() as session:
+            return (await session.scalar(stmt)) is not None
+
+    async def record_provider_status(
+        self,
+        provider_message_id: str,
+        status: str,
+        error_code: int | None,
+        rank: Callable[[str], int],
+    ) -> OutboxRow | None:
+        """Apply a delivery report if it moves the row forward; return the row when it did.
+
+        Returns None when no row has that provider id, or when the report is not ahead of
+        the stored status (callbacks arrive out of order: "sent" after "delivered").
+        """
+        stmt = (
+            select(OutboxRow)
+            .where(OutboxRow.provider_message_id == provider_message_id)
+            .order_by(OutboxRow.id.desc())
+            .limit(1)
+            .with_for_update()
+        )
+        async with self._db.write() as session:
+            row = (await session.execute(stmt)).scalar_one_or_none()
+            if row is None:
+                return None
+            if row.provider_status is not None and rank(status) <= rank(row.provider_status):
+                return None
+            row.provider_status = status
+            if error_code is not None:
+                row.error_key = f"provider:{error_code}"
+                row.last_error = f"provider reported {status} (error {error_code})"
+        return row
+
+    async def broadcast_progress(self, broadcast_id: int) -> dict[str, int]:
+        """Count a broadcast's rows by status, plus ``total`` and ``provider_<status>`` counts."""
+        by_status = (
+            select(_T.c.status, func.count())
+            .where(_T.c.broadcast_id == broadcast_id)
+            .group_by(_T.c.status)
+        )
+        by_provider = (
+            select(_T.c.provider_status, func.count())
+            .where(_T.c.broadcast_id == broadcast_id, _T.c.provider_status.is_not(None))
+            .group_by(_T.c.provider_status)
+        )
+        async with self._db.read() as session:
+            statuses = {str(s): int(n) for s, n in (await session.execute(by_status)).all()}
+            providers = {str(s): int(n) for s, n in (await session.execute(by_provider)).all()}
+        report = {status: statuses.get(status, 0) for status in STATUSES} | statuses
+        report["total"] = sum(statuses.values())
+        report.update({f"provider_{s}": n for s, n in providers.items()})
+        return report
+
+    async def skipped_topic_alerts(
+        self, reason: str, start: datetime, end: datetime
+    ) -> dict[int, list[int]]:
+        """Return ``subscriber id -> topic ids`` of alerts skipped for ``reason`` in a span."""
+        stmt = (
+            select(_T.c.subscriber_id, _T.c.topic_id)
+            .where(
+                _T.c.status == "skipped",
+                _T.c.error_key == reason[:64],
+                _T.c.subscriber_id.is_not(None),
+                _T.c.topic_id.is_not(None),
+                _T.c.created_at >= start,
+                _T.c.created_at < end,
+            )
+            .order_by(_T.c.subscriber_id, _T.c.id)
+        )
+        async with self._db.read() as session:
+            rows = (await session.execute(stmt)).all()
+        found: dict[int, list[int]] = {}
+        for subscriber_id, topic_id in rows:
+            topics = found.setdefault(int(subscriber_id), [])
+            if int(topic_id) not in topics:
+                topics.append(int(topic_id))
+        return found
+
+    async def sent_cards(self, kind: str, topic_id: int) -> list[tuple[Recipient, str]]:
+        """Return recipient and provider message id of each sent message of ``kind`` about a topic.
+
+        Later edits of those messages (rows with ``edit_of``) are left out: they are not cards.
+        """
+        stmt = (
+            select(
+                _T.c.channel,
+                _T.c.chat_id,
+                _T.c.chat_kind,
+                _T.c.thread_id,
+                _T.c.provider_message_id,
+                _T.c.payload,
+            )
+            .where(
+                _T.c.kind == kind,
+                _T.c.topic_id == topic_id,
+                _T.c.status == "sent",
+                _T.c.provider_message_id.is_not(None),
+            )
+            .order_by(_T.c.id)
+        )
+        async with self._db.read() as session:
+            rows = (await session.execute(stmt)).all()
+        return [
+            (
+                Recipient(ChannelName(channel), ChatId(chat_id), ChatKind(chat_kind), thread_id),
+                str(provider_id),
+            )
+            for channel, chat_id, chat_kind, thread_id, provider_id, payload in rows
+            if not (payload or {}).get("edit_of")
+        ]
+
+    async def record_provider_statuses(
+        self,
+        reports: Sequence[tuple[str, str, int | None]],
+        rank: Callable[[str], int],
+    ) -> tuple[list[OutboxRow], set[str]]:
+        """Apply many ``(provider id, status, error code)`` reports in one transaction.
+
+        Returns the rows whose status moved forward (with the report applied) and the provider
+        ids no row carries yet. Reports for one id are applied in rank order, so a batch that
+        holds both "sent" and "delivered" ends at "delivered".
+        """
+        if not reports:
+            return [], set()
+        ids = sorted({sid for sid, _, _ in reports})
+        advanced: dict[int, OutboxRow] = {}
+        async with self._db.write() as session:
+            found: dict[str, OutboxRow] = {}
+            for start in range(0, len(ids), _IN_CHUNK):
+                chunk = ids[start : start + _IN_CHUNK]
+                stmt = (
+                    select(OutboxRow)
+                    .where(OutboxRow.provider_message_id.in_(chunk))
+                    .order_by(OutboxRow.id)
+                    .with_for_update()
+                )
+                for match in (await session.scalars(stmt)).all():
+                    found[str(match.provider_message_id)] = match  # the newest row wins
+            for sid, status, error_code in sorted(reports, key=lambda r: rank(r[1])):
+                row = found.get(sid)
+                if row is None:
+                    continue
+                if row.provider_status is not None and rank(status) <= rank(row.provider_status):
+                    continue
+                row.provider_status = status
+                if error_code is not None:
+                    row.error_key = f"provider:{error_code}"
+                    row.last_error = f"provider reported {status} (error {error_code})"
+                advanced[row.id] = row
+        return list(advanced.values()), {sid for sid in ids if sid not in found}
