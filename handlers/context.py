@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,15 @@ from bot.storage.repositories.subscribers import SubscriberRepo
 if TYPE_CHECKING:
     from bot.storage.repositories.destinations import DestinationRepo
     from bot.storage.repositories.topics import TopicRepo
+
+
+CHOICES_TTL = timedelta(hours=24)
+"""How long numbered options offered in a chat can still be picked by replying a number."""
+
+
+def offered_choices_key(channel: str, chat_id: str) -> str:
+    """Return the state key under which a chat's numbered options are kept."""
+    return f"choices:{channel}:{chat_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +92,12 @@ class HandlerContext:
     on_enqueued: Callable[[], Awaitable[None]] | None = None
     """Wakes the outbox worker so a reply does not wait for the next poll."""
 
+    def has_buttons(self, channel: str) -> bool:
+        """Return whether ``channel`` shows choices as buttons (else as numbered options)."""
+        adapter = self.channels.get(channel)
+        # Only a channel that says it has no buttons gets numbered options.
+        return adapter is None or bool(getattr(adapter, "supports_buttons", True))
+
     async def reply(
         self,
         message: InboundMessage,
@@ -95,5 +110,15 @@ class HandlerContext:
         ref = message.message_ref or f"anon:{uuid.uuid4().hex}"
         out = text_message(message.reply_to, spans, choices=choices, kind="reply")
         await self.outbox.enqueue([NewOutboxItem(f"reply:{ref}:{part}", out)])
+        offered = [c for c in out.choices if c.data is not None]
+        if offered and not self.has_buttons(message.channel):
+            # The platform shows numbered options: remember them so "2" can pick one.
+            await self.state.put(
+                offered_choices_key(message.channel, message.chat_id),
+                {
+                    "choices": [{"label": c.label, "data": c.data} for c in offered],
+                    "until": (self.clock.now() + CHOICES_TTL).isoformat(),
+                },
+            )
         if self.on_enqueued is not None:
             await self.on_enqueued()

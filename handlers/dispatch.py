@@ -6,8 +6,9 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from bot.core.messages import ChatKind, InboundMessage
-from handlers.context import HandlerContext
+from bot.core.choices import match_choice
+from bot.core.messages import ChatKind, Choice, InboundMessage
+from handlers.context import HandlerContext, offered_choices_key
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,10 @@ class Dispatcher:
         if dialog is not None and dialog.flow in self._flows:
             await self._flows[dialog.flow].step(message, dialog.step, dict(dialog.data), ctx)
             return
+        picked = await self._picked_option(message)
+        if picked.choice_data is not None:
+            await self._run_choice(picked, picked.choice_data)
+            return
         for keyword in self._keywords:
             if await keyword(message, ctx):
                 return
@@ -107,6 +112,27 @@ class Dispatcher:
                 message,
                 f"Salaam! I am the {ctx.bot_name} bot. Send /help to see what I can do.",
             )
+
+    async def _picked_option(self, message: InboundMessage) -> InboundMessage:
+        """Turn a reply like "2" into the button press it stands for, on button-less platforms."""
+        ctx = self._ctx
+        if ctx.has_buttons(message.channel):
+            return message
+        key = offered_choices_key(message.channel, message.chat_id)
+        offered = await ctx.state.get(key)
+        if not offered or str(offered.get("until", "")) < ctx.clock.now().isoformat():
+            return message
+        raw = offered.get("choices")
+        choices = [
+            Choice(str(c["label"]), data=str(c["data"]))
+            for c in (raw if isinstance(raw, list) else [])
+            if isinstance(c, dict) and c.get("data")
+        ]
+        picked = match_choice(message.text, choices)
+        if picked is None:
+            return message
+        await ctx.state.put(key, {})  # one pick per offer
+        return replace(message, choice_data=picked.data)
 
     async def _run_choice(self, message: InboundMessage, data: str) -> None:
         prefix, _, rest = data.partition(":")

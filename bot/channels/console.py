@@ -68,6 +68,8 @@ class ConsoleChannel:
         ansi: bool | None = None,
     ) -> None:
         self._name = ChannelName(name)
+        # A console standing in for WhatsApp shows numbered options, as WhatsApp does.
+        self.supports_buttons = style != "whatsapp"
         self._on_message = on_message
         self._style = style
         self._stream = stream

@@ -11,9 +11,9 @@ from bot.channels.whatsapp_render import (
     WhatsAppTemplate,
     body_length,
     content_variables,
-    match_choice,
     render_whatsapp,
 )
+from bot.core.choices import match_choice
 from bot.core.errors import PermanentError
 from bot.core.ids import ChannelName, ChatId
 from bot.core.messages import Choice, OutboundMessage, Recipient, Span, bold, italic, link, plain

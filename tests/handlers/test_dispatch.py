@@ -109,3 +109,71 @@ async def test_hostile_long_text_is_cut_before_handlers_see_it(ctx: HandlerConte
 
     await Dispatcher(ctx, keywords=[keyword]).handle(inbound("<script>" + "ا" * 50_000))
     assert len(seen[0]) == MAX_INBOUND_TEXT
+
+
+class ButtonlessChannel:
+    """A registered channel that shows choices as numbered options (like WhatsApp)."""
+
+    supports_buttons = False
+    name = "whatsapp"
+
+    async def start(self) -> None:
+        """Nothing to start."""
+
+    async def stop(self) -> None:
+        """Nothing to stop."""
+
+    async def send(self, message: object) -> object:
+        """Never called in these tests."""
+        raise AssertionError("handlers never send directly")
+
+
+async def test_a_numbered_reply_on_whatsapp_picks_the_offered_choice(ctx: HandlerContext) -> None:
+    """Replying "2" (or the option's word) to numbered options acts like pressing that button."""
+    from bot.core.messages import Choice
+
+    ctx.channels.add(ButtonlessChannel())  # type: ignore[arg-type]
+    picks: list[str] = []
+
+    async def offer(message: InboundMessage, c: HandlerContext) -> bool:
+        await c.reply(
+            message,
+            "Which package?",
+            choices=[Choice("Umrah", data="pkg:umrah"), Choice("Hajj", data="pkg:hajj")],
+        )
+        return True
+
+    async def on_pick(message: InboundMessage, rest: str, c: HandlerContext) -> None:
+        picks.append(rest)
+
+    dispatcher = Dispatcher(ctx, keywords=[offer], choices={"pkg": on_pick})
+    number = "+2348000000001"
+    await dispatcher.handle(inbound("packages", channel="whatsapp", sender=number))
+    await dispatcher.handle(inbound(" 2. ", channel="whatsapp", sender=number))
+    assert picks == ["hajj"]
+    await dispatcher.handle(inbound("umrah", channel="whatsapp", sender=number))  # offered again
+    await dispatcher.handle(inbound("UMRAH", channel="whatsapp", sender=number))
+    assert picks == ["hajj", "umrah"]
+
+
+async def test_a_number_on_a_platform_with_buttons_is_plain_text(ctx: HandlerContext) -> None:
+    """On Telegram the options were buttons, so a typed "1" is just text."""
+    from bot.core.messages import Choice
+
+    picks: list[str] = []
+    seen: list[str] = []
+
+    async def offer_or_note(message: InboundMessage, c: HandlerContext) -> bool:
+        seen.append(message.text)
+        if message.text == "packages":
+            await c.reply(message, "Which?", choices=[Choice("Umrah", data="pkg:umrah")])
+        return True
+
+    async def on_pick(message: InboundMessage, rest: str, c: HandlerContext) -> None:
+        picks.append(rest)
+
+    dispatcher = Dispatcher(ctx, keywords=[offer_or_note], choices={"pkg": on_pick})
+    await dispatcher.handle(inbound("packages"))
+    await dispatcher.handle(inbound("1"))
+    assert picks == []
+    assert seen == ["packages", "1"]
