@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 
 class BotError(Exception):
     """Base of every error Minbar raises on purpose."""
@@ -53,7 +55,13 @@ class RateLimited(ChannelError):
 
     retryable = True
 
-    def __init__(self, retry_after: float, detail: str = "", *, scope: str = "recipient") -> None:
+    def __init__(
+        self,
+        retry_after: float,
+        detail: str = "",
+        *,
+        scope: Literal["recipient", "channel"] = "recipient",
+    ) -> None:
         super().__init__("rate_limited", detail or f"retry after {retry_after:g}s")
         self.retry_after = retry_after
         self.scope = scope

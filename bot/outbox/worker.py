@@ -274,7 +274,7 @@ class OutboxWorker:
         recipient = item.message.recipient
         if isinstance(exc, RateLimited):
             until = self._at(exc.retry_after)
-            if exc.scope == "global":
+            if exc.scope == "channel":
                 if limiter is not None:
                     limiter.hold_all(exc.retry_after)
                 await self._repo.hold_channel(recipient.channel, until)
@@ -344,10 +344,19 @@ class OutboxWorker:
             outcomes, batch.outcomes = batch.outcomes, []
             healthy, batch.healthy = batch.healthy, set()
             batch.flushed_at = self._monotonic()
-            if outcomes:
-                await self._repo.record_outcomes(self._worker_id, outcomes)
-            for channel, chat_id in sorted(healthy):
-                await self._recipients.record_ok(channel, chat_id)
+            try:
+                if outcomes:
+                    await self._repo.record_outcomes(self._worker_id, outcomes)
+                for channel, chat_id in sorted(healthy):
+                    await self._recipients.record_ok(channel, chat_id)
+            except Exception:
+                # Keep the results for the next flush: dropping them would resend those
+                # messages once their lease runs out.
+                batch.outcomes[:0] = outcomes
+                batch.healthy |= healthy
+                if force:
+                    raise
+                log.exception("recording %d outbox outcomes failed; will retry", len(outcomes))
 
     def _flush_due(self, batch: _Batch) -> bool:
         if len(batch.outcomes) >= self._flush_every:

@@ -116,7 +116,7 @@ async def test_a_global_429_holds_the_whole_channel(
     db: Database,
 ) -> None:
     """A channel-wide retry_after delays every recipient of that channel."""
-    channel.script["a"] = [RateLimited(3.0, scope="global")]
+    channel.script["a"] = [RateLimited(3.0, scope="channel")]
     await repo.enqueue([item("a1", "a"), item("b1", "b"), item("c1", "c")])
     worker = make_worker(concurrency=1)
     await worker.drain_once()
@@ -556,3 +556,26 @@ async def test_the_preflight_skips_or_templates_before_sending(
     assert [(m.recipient.chat_id, m.use_template) for m in channel.sent] == [("1", True)]
     stored = await rows(db)
     assert (stored["n1"].status, stored["n1"].last_error) == ("skipped", "outside_window")
+
+
+async def test_a_failed_mid_batch_flush_keeps_the_results_for_the_next(
+    repo: OutboxRepo, channel: ScriptedChannel, make_worker: WorkerFactory, db: Database
+) -> None:
+    """If recording outcomes fails once, they are written by a later flush and nothing resends."""
+    real = repo.record_outcomes
+    calls: list[int] = []
+
+    async def flaky(worker_id: str, outcomes: Any) -> None:
+        calls.append(len(outcomes))
+        if len(calls) == 1:
+            raise RuntimeError("database is locked")
+        await real(worker_id, outcomes)
+
+    repo.record_outcomes = flaky  # type: ignore[method-assign]
+    await repo.enqueue([item(f"k{n}", str(n)) for n in range(6)])
+    await make_worker(concurrency=1, flush_every=2).drain_once()
+    stored = await rows(db)
+    assert {r.status for r in stored.values()} == {"sent"}
+    assert len(channel.sent) == 6
+    assert calls[0] == 2
+    assert sum(calls[1:]) == 6  # the first two were recorded later, not lost

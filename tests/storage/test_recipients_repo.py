@@ -119,3 +119,25 @@ async def test_record_back_resumes_a_chat_stopped_by_an_error(
     await recipients.record_back("telegram", "-5")
     (back,) = await destinations.active_for_board(1)
     assert (back.error_key, back.active) == (None, True)
+
+
+async def test_an_error_never_turns_a_non_subscriber_into_one(
+    db: Database, clock: FrozenClock
+) -> None:
+    """A failed send to someone unsubscribed or never subscribed keeps them out of alerts."""
+    subscribers = SubscriberRepo(db, clock)
+    recipients = RecipientStateRepo(db, clock)
+    now = clock.now()
+    await subscribers.upsert_inbound("telegram", "11", "private", "Only wrote once", now)
+    await subscribers.subscribe("telegram", "12", "private", "command", now)
+    await subscribers.unsubscribe("telegram", "12", now)
+    for chat in ("11", "12"):
+        await recipients.record_error("telegram", chat, "blocked", "403", deactivate=True)
+        await subscribers.upsert_inbound("telegram", chat, "private", None, now)  # writes again
+        await recipients.record_back("telegram", chat)
+    reasons = {
+        chat: (row.active, row.inactive_reason)
+        for chat in ("11", "12")
+        if (row := await subscribers.get("telegram", chat)) is not None
+    }
+    assert reasons == {"11": (False, "not_subscribed"), "12": (False, "unsubscribed")}

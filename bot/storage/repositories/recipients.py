@@ -38,7 +38,13 @@ class RecipientStateRepo:
             if deactivate:
                 await session.execute(
                     update(Subscriber)
-                    .where(Subscriber.channel == channel, Subscriber.chat_id == chat_id)
+                    .where(
+                        Subscriber.channel == channel,
+                        Subscriber.chat_id == chat_id,
+                        # Only a live subscription is paused: overwriting "unsubscribed" or
+                        # "opted_out" would let a later message re-subscribe them.
+                        Subscriber.active.is_(True),
+                    )
                     .values(active=False, inactive_reason=error_key[:64], updated_at=now)
                 )
 
