@@ -21,6 +21,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.core.errors import (
     ChannelError,
+    ChannelUnavailable,
     DestinationInvalid,
     DestinationMigrated,
     PermanentError,
@@ -55,7 +56,8 @@ def map_telegram_error(exc: TelegramError) -> ChannelError:
     if isinstance(exc, Forbidden):
         return RecipientUnreachable(forbidden_key(exc.message), exc.message)
     if isinstance(exc, InvalidToken):
-        return PermanentError("invalid_token", exc.message)
+        # A wrong token (or base_url) is the operator's to fix; no message is at fault.
+        return ChannelUnavailable(f"invalid_token: {exc.message}")
     if isinstance(exc, BadRequest):
         if "chat not found" in exc.message.lower():
             return DestinationInvalid("chat_not_found", exc.message)

@@ -27,6 +27,7 @@ from bot.channels.whatsapp_render import WhatsAppTemplate, content_variables, re
 from bot.core.channel import InboundHandler
 from bot.core.errors import (
     ChannelError,
+    ChannelUnavailable,
     DestinationInvalid,
     PermanentError,
     RateLimited,
@@ -46,7 +47,9 @@ DEFAULT_TIMEOUT = 15.0
 
 _RATE_LIMITS = {63018, 63017, 20429}
 _INVALID_DESTINATION = {21211: "invalid_number", 21614: "not_mobile"}
-_PERMANENT = {21617: "body_too_long", 63007: "invalid_sender", 20003: "unauthorized"}
+_PERMANENT = {21617: "body_too_long", 63007: "invalid_sender"}
+_UNAUTHORIZED = 20003
+_OUTSIDE_WINDOW = 63016
 
 # The SDK drops response headers when it raises, so the transport notes Retry-After here.
 # A ContextVar keeps concurrent sends (one task each) from reading each other's value.
@@ -235,6 +238,12 @@ def _map_twilio_error(
     code = exc.code if isinstance(exc.code, int) else None
     status = int(exc.status) if exc.status else 0
     detail = f"twilio {code or status}"
+    if code == _UNAUTHORIZED or status == 401:
+        # Wrong credentials are the operator's to fix; no message or recipient is at fault.
+        return ChannelUnavailable(f"unauthorized: {detail}")
+    if code == _OUTSIDE_WINDOW:
+        # The window is ours to track (the preflight); the person stays subscribed.
+        return PermanentError("outside_window", detail)
     if code is not None and code in UNREACHABLE_CODES:
         return RecipientUnreachable(UNREACHABLE_CODES[code], detail)
     if code in _RATE_LIMITS or status == 429:

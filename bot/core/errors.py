@@ -67,6 +67,15 @@ class RateLimited(ChannelError):
         self.scope = scope
 
 
+class ChannelUnavailable(RateLimited):
+    """The whole channel refuses us (bad token or credentials): pause it, keep every message."""
+
+    def __init__(self, detail: str = "", *, retry_after: float = 300.0) -> None:
+        super().__init__(retry_after, detail, scope="channel")
+        self.error_key = "channel_unavailable"
+        self.args = (f"channel_unavailable: {detail}",)
+
+
 class TransientError(ChannelError):
     """A timeout, 5xx or connection failure; retried with backoff."""
 

@@ -17,6 +17,7 @@ from telegram.error import RetryAfter, TimedOut
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_errors import map_telegram_error
 from bot.core.errors import (
+    ChannelUnavailable,
     ConfigError,
     DestinationInvalid,
     DestinationMigrated,
@@ -259,7 +260,9 @@ async def test_overlong_callback_data_is_a_permanent_error(channel: TelegramChan
             "bad_request",
             id="bad-html",
         ),
-        pytest.param(401, "Unauthorized", None, PermanentError, "invalid_token", id="token"),
+        pytest.param(
+            401, "Unauthorized", None, ChannelUnavailable, "channel_unavailable", id="token"
+        ),
         pytest.param(502, "Bad Gateway", None, TransientError, "network", id="bad-gateway"),
     ],
 )
@@ -277,7 +280,9 @@ async def test_telegram_errors_map_to_neutral_errors(
     with pytest.raises(error_type) as info:
         await channel.send(text_message(to("42"), "hi"))
     assert getattr(info.value, "error_key", None) == key
-    if isinstance(info.value, RateLimited):
+    if isinstance(info.value, ChannelUnavailable):
+        assert (info.value.retry_after, info.value.scope) == (300.0, "channel")
+    elif isinstance(info.value, RateLimited):
         assert info.value.retry_after == 7.0
     if isinstance(info.value, DestinationMigrated):
         assert info.value.new_chat_id == "-1001234"

@@ -24,6 +24,7 @@ from bot.core.channel import Channel, SupportsButtons
 from bot.core.clock import FrozenClock
 from bot.core.errors import (
     ChannelError,
+    ChannelUnavailable,
     DestinationInvalid,
     PermanentError,
     RateLimited,
@@ -176,7 +177,7 @@ async def test_send_before_start_is_a_programming_error() -> None:
 @pytest.mark.parametrize(
     ("code", "status", "error", "key"),
     [
-        pytest.param(63016, 400, RecipientUnreachable, "outside_window", id="63016"),
+        pytest.param(63016, 400, PermanentError, "outside_window", id="63016"),
         pytest.param(63014, 400, RecipientUnreachable, "blocked", id="63014"),
         pytest.param(63024, 400, RecipientUnreachable, "invalid_recipient", id="63024"),
         pytest.param(63003, 400, RecipientUnreachable, "not_on_whatsapp", id="63003"),
@@ -187,7 +188,7 @@ async def test_send_before_start_is_a_programming_error() -> None:
         pytest.param(21614, 400, DestinationInvalid, "not_mobile", id="21614"),
         pytest.param(21617, 400, PermanentError, "body_too_long", id="21617"),
         pytest.param(63007, 400, PermanentError, "invalid_sender", id="63007"),
-        pytest.param(20003, 401, PermanentError, "unauthorized", id="20003"),
+        pytest.param(20003, 401, ChannelUnavailable, "channel_unavailable", id="20003"),
         pytest.param(21656, 400, PermanentError, "twilio_21656", id="other-4xx"),
         pytest.param(20500, 500, TransientError, "server_error", id="500"),
         pytest.param(20503, 503, TransientError, "server_error", id="503"),
@@ -365,12 +366,13 @@ async def test_real_client_maps_validation_and_auth_errors() -> None:
         try:
             with pytest.raises(DestinationInvalid):
                 await ch.send(OutboundMessage(Recipient(TO.channel, ChatId("0801")), (plain("x"),)))
-            with pytest.raises(PermanentError) as caught:
+            with pytest.raises(ChannelUnavailable) as caught:
                 await bad.send(_text())
         finally:
             await ch.stop()
             await bad.stop()
-    assert caught.value.error_key == "unauthorized"
+    assert caught.value.error_key == "channel_unavailable"
+    assert caught.value.scope == "channel"
 
 
 async def test_real_client_connection_refused_is_transient() -> None:
