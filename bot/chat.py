@@ -31,7 +31,14 @@ async def run_chat(
     reader = stdin or sys.stdin
     writer = stdout or sys.stdout
     console = ConsoleChannel("console", style=style, stream=writer)
-    service = build_service(config, channel_overrides={"console": console})
+    # Every platform is a console here: a chat session must never reach real chats, even
+    # when pointed at a production config.
+    overrides = {
+        "console": console,
+        "telegram": ConsoleChannel("telegram", style="telegram", stream=writer),
+        "whatsapp": ConsoleChannel("whatsapp", style="whatsapp", stream=writer),
+    }
+    service = build_service(config, channel_overrides=overrides)
     runtime = Runtime(service, serve_web=False, lead=False)
     handled = 0
     await runtime.start()

@@ -236,6 +236,11 @@ def _cross_check(config: Config) -> Iterator[Problem]:
         yield ("forum", "backfill"), f"must not exceed forum.limit ({config.forum.limit})"
     if config.telegram.webhook_url and not config.web.enabled:
         yield ("telegram", "webhook_url"), "needs web.enabled = true to receive updates"
+    if config.telegram.webhook_url and not config.telegram.webhook_url.rstrip("/").endswith(
+        "/webhooks/telegram"
+    ):
+        yield ("telegram", "webhook_url"), 'must end with "/webhooks/telegram" (Minbar\'s route)'
+
     seen: set[tuple[str, str, int | None]] = set()
     for index, dest in enumerate(config.relay.destinations):
         where: KeyPath = ("relay", "destinations", index)

@@ -41,6 +41,19 @@ class RedactingFilter(logging.Filter):
         return text
 
 
+class RedactingFormatter(logging.Formatter):
+    """Format with ``inner``, then redact the whole text (tracebacks included)."""
+
+    def __init__(self, inner: logging.Formatter, redactor: RedactingFilter) -> None:
+        super().__init__()
+        self._inner = inner
+        self._redactor = redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the redacted, formatted record."""
+        return self._redactor.redact(self._inner.format(record))
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, exception."""
 
@@ -66,11 +79,15 @@ def configure_logging(
 ) -> None:
     """Install one handler on the root logger; silence chatty libraries."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    if fmt == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter(secrets))
+    inner: logging.Formatter = (
+        JsonFormatter()
+        if fmt == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    redactor = RedactingFilter(secrets)
+    # Exception text is formatted after filters run, so the formatter redacts the result too.
+    handler.setFormatter(RedactingFormatter(inner, redactor))
+    handler.addFilter(redactor)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

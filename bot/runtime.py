@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Generator
+from urllib.parse import urlsplit
 
 import uvicorn
 
 from bot.app import Service
+from bot.config import Config
 from bot.core.channel import SupportsCommandMenu
 from bot.core.errors import BotError
 from bot.storage.migrate import upgrade_database
@@ -82,6 +84,8 @@ class Runtime:
             )
         await svc.ctx.destinations.sync_from_config(svc.destination_specs)
         await seed_rules_from_config(svc.ctx.rules, svc.rule_seeds)
+        for warning in deployment_warnings(config):
+            logger.warning("%s", warning)
         await svc.channels.start_all()
         await self._publish_command_menus()
         svc.status.started_at = svc.clock.now()
@@ -204,9 +208,9 @@ class Runtime:
         # Webhook work already answered must finish: its messages are not stored anywhere else.
         await svc.background.drain()
         await svc.channels.stop_all()
-        if svc.status.is_leader:
-            await svc.leader.release()
-            svc.status.is_leader = False
+        # Release whatever the lock holds, even if start() failed before leading began.
+        await svc.leader.release()
+        svc.status.is_leader = False
         await svc.source.aclose()
         await svc.db.dispose()
 
@@ -218,3 +222,24 @@ async def run_until_stopped(runtime: Runtime) -> None:
         await runtime.wait()
     finally:
         await runtime.stop()
+
+
+def deployment_warnings(config: Config) -> list[str]:
+    """Return settings that work against fakes but not against the real platforms."""
+    warnings = []
+    host = (urlsplit(config.web.public_url).hostname or "").lower()
+    if config.whatsapp.mode == "live" and (host == "localhost" or host.startswith("127.")):
+        warnings.append(
+            f"web.public_url is {config.web.public_url}: Twilio cannot reach a loopback address, "
+            "and webhook signatures are checked against this URL"
+        )
+    if (
+        config.telegram.mode == "live"
+        and not config.telegram.webhook_url
+        and not config.database.is_sqlite
+    ):
+        warnings.append(
+            "telegram long polling allows one process per bot; to run several processes on "
+            "PostgreSQL set telegram.webhook_url"
+        )
+    return warnings

@@ -43,3 +43,24 @@ async def test_whatsapp_style_shows_bold_as_stars(tmp_path: Path) -> None:
         config, name="Musa", style="whatsapp", stdin=io.StringIO("/start\n"), stdout=stdout
     )
     assert "*Assalamu alaikum, Musa!*" in stdout.getvalue()
+
+
+async def test_a_chat_on_a_live_config_never_touches_the_platforms(tmp_path: Path) -> None:
+    """With live Telegram and WhatsApp configured, chat still uses console channels only."""
+    from bot.config import build_config
+    from tests.service_config import service_data
+
+    data = service_data(tmp_path, web={"enabled": False})
+    data["telegram"] = {"mode": "live", "base_url": "http://127.0.0.1:9/bot"}
+    data["whatsapp"] = {"mode": "live"}
+    data["twilio"] = {"api_base_url": "http://127.0.0.1:9"}
+    environ = {
+        "MINBAR_TELEGRAM__TOKEN": "7350917461:" + "A" * 35,
+        "MINBAR_TWILIO__ACCOUNT_SID": "AC" + "1" * 32,
+        "MINBAR_TWILIO__AUTH_TOKEN": "t" * 32,
+    }
+    config = build_config(data, environ)
+    stdout = io.StringIO()
+    await run_chat(config, stdin=io.StringIO("/start\n"), stdout=stdout)
+    # Port 9 (discard) is closed: a real adapter would have failed to start.
+    assert "Assalamu alaikum" in stdout.getvalue()

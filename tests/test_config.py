@@ -448,7 +448,7 @@ def test_defaults_are_the_working_directory_and_process_environment(
             id="backoff",
         ),
         pytest.param(
-            '[web]\nenabled = false\n[telegram]\nwebhook_url = "https://bot.attaqwaa.ng/tg"\n',
+            '[web]\nenabled = false\n[telegram]\nwebhook_url = "https://bot.attaqwaa.ng/webhooks/telegram"\n',
             "telegram.webhook_url: needs web.enabled = true",
             id="webhook",
         ),
@@ -565,3 +565,11 @@ def test_loader_imports_no_platform_sdk() -> None:
     )
 
     assert done.stdout.strip() == "[]"
+
+
+def test_a_telegram_webhook_url_must_point_at_minbars_route(tmp_path: Path) -> None:
+    """A webhook URL with another path would only ever get 404s, so it is refused."""
+    found = problems(tmp_path, '[telegram]\nwebhook_url = "https://bot.attaqwaa.ng/hooks/tg"\n')
+    assert any(p.startswith("telegram.webhook_url:") and "/webhooks/telegram" in p for p in found)
+    ok = '[telegram]\nwebhook_url = "https://bot.attaqwaa.ng/webhooks/telegram"\n'
+    assert problems(tmp_path, ok) == []

@@ -57,3 +57,16 @@ def test_httpx_request_lines_are_silenced(restore_logging: None) -> None:
     """httpx logs request URLs (with the token) at INFO, so its logger is held at WARNING."""
     configure_logging("DEBUG", "text", stream=io.StringIO())
     assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+
+
+def test_a_token_inside_a_traceback_is_redacted(restore_logging: None) -> None:
+    """Exception text is formatted after filters run; the formatter redacts it too."""
+    out = io.StringIO()
+    configure_logging("INFO", "text", secrets=[TOKEN], stream=out)
+    try:
+        raise RuntimeError(f"request to https://api.telegram.org/bot{TOKEN}/getMe failed")
+    except RuntimeError:
+        logging.getLogger("bot.test").exception("Start failed")
+    assert "Start failed" in out.getvalue()
+    assert "RuntimeError" in out.getvalue()
+    assert TOKEN not in out.getvalue()

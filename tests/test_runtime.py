@@ -122,3 +122,24 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def test_settings_that_only_work_against_fakes_are_warned_about(tmp_path: Path) -> None:
+    """Live WhatsApp on a loopback public URL, and Telegram polling on PostgreSQL, get a warning."""
+    from bot.config import build_config
+    from bot.runtime import deployment_warnings
+
+    data = service_data(tmp_path)
+    data["database"] = {"url": "postgresql+asyncpg://postgres@127.0.0.1:5432/minbar"}
+    data["telegram"] = {"mode": "live"}
+    data["whatsapp"] = {"mode": "live"}
+    environ = {
+        "MINBAR_TELEGRAM__TOKEN": "7350917461:" + "A" * 35,
+        "MINBAR_TWILIO__ACCOUNT_SID": "AC" + "1" * 32,
+        "MINBAR_TWILIO__AUTH_TOKEN": "t" * 32,
+    }
+    warnings = deployment_warnings(build_config(data, environ))
+    assert len(warnings) == 2
+    assert "Twilio cannot reach a loopback address" in warnings[0]
+    assert "set telegram.webhook_url" in warnings[1]
+    assert deployment_warnings(service_config(tmp_path)) == []

@@ -9,10 +9,11 @@ made the change as sender, so handlers can mark destinations without a Telegram 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import logging
 import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -81,7 +82,9 @@ class TelegramChannel:
         self._base_url = base_url
         self._base_file_url = base_file_url
         self._webhook_url = webhook_url
-        self._webhook_secret = webhook_secret or secrets.token_urlsafe(32)
+        # Derived from the token when not configured, so every process of a cluster registers
+        # and checks the same secret (a random one per process would lock the others out).
+        self._webhook_secret = webhook_secret or _derived_secret(token)
         self._request = request
         self._get_updates_request = get_updates_request
         self._clock = clock or SystemClock()
@@ -358,3 +361,9 @@ def _chat_ref(chat_id: str) -> int | str:
         return int(chat_id)
     except ValueError:
         return chat_id
+
+
+def _derived_secret(token: str) -> str:
+    """Return a stable webhook secret from the token (HMAC, so the token cannot be recovered)."""
+    digest = hmac.new(token.encode(), b"minbar webhook secret", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")

@@ -102,7 +102,7 @@ class DeliveryReceipts:
         return None
 
     async def _resend(self, row: OutboxRow, *, suffix: str, delay: timedelta | None = None) -> None:
-        if row.idempotency_key.endswith(f":{suffix}"):
+        if f":{suffix}" in row.idempotency_key:
             return  # one retry per cause is enough; the next failure stays recorded
         recipient = Recipient(
             ChannelName(row.channel), ChatId(row.chat_id), ChatKind(row.chat_kind), row.thread_id
