@@ -95,8 +95,10 @@ class HandlerContext:
     def has_buttons(self, channel: str) -> bool:
         """Return whether ``channel`` shows choices as buttons (else as numbered options)."""
         adapter = self.channels.get(channel)
-        # Only a channel that says it has no buttons gets numbered options.
-        return adapter is None or bool(getattr(adapter, "supports_buttons", True))
+        if adapter is None:
+            # Not running here (tests, a channel switched off): WhatsApp never has buttons.
+            return channel != "whatsapp"
+        return bool(getattr(adapter, "supports_buttons", True))
 
     async def reply(
         self,

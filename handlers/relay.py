@@ -75,13 +75,14 @@ async def relay_new_topics(
             await ctx.topics.record(topic, decision="backfill_skipped", reason="fresh database")
             report.skipped_backfill.append(topic.topic_id)
             continue
+        if settings.fetch_full_text:
+            # Screen what will be relayed: spam can hide beyond the feed's 255-character teaser.
+            topic = await _with_full_text(source, topic)
         verdict = await screen_topic(topic, ctx, settings.screening)
         if verdict.hold:
             await ctx.topics.record(topic, decision=verdict.decision, reason=verdict.reason)
             report.held.append(topic.topic_id)
             continue
-        if settings.fetch_full_text:
-            topic = await _with_full_text(source, topic)
         report.queued += await relay_topic(topic, ctx, settings.excerpt_chars)
         # Marked seen only after its rows exist: a crash in between re-queues it,
         # and the idempotency keys stop a second send.

@@ -82,7 +82,7 @@ def numbered_board_menu(boards: Sequence[Board], prefs: SubscriberSettings) -> s
 def parse_numbers(text: str) -> list[int] | None:
     """Return the numbers in a reply like ``1, 3 4``; None when it holds anything else."""
     parts = [p for p in re.split(r"[\s,;.&+]+", text.strip()) if p]
-    if not parts or not all(p.isdigit() and len(p) <= 4 for p in parts):
+    if not parts or not all(p.isdecimal() and len(p) <= 4 for p in parts):
         return None
     return [int(p) for p in parts]
 

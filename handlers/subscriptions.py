@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.channel import SupportsButtons, SupportsChatAdmins
+from bot.core.channel import SupportsChatAdmins
 from bot.core.commands import command
 from bot.core.errors import ChannelError
 from bot.core.messages import ChatKind, InboundMessage
@@ -101,7 +101,7 @@ async def on_board_button(message: InboundMessage, rest: str, ctx: HandlerContex
     board_id: int | None
     if rest == menus.ALL_BOARDS:
         board_id = None
-    elif rest.lstrip("-").isdigit():
+    elif rest.isascii() and rest.lstrip("-").isdigit():
         board_id = int(rest)
     else:
         logger.info("Ignored board button %r", rest[:64])
@@ -219,7 +219,7 @@ async def _show_boards(
         await ctx.reply(message, "No forum boards are known yet: every new topic reaches you.")
         return
     prefs = prefs or await _prefs(message, ctx) or SubscriberSettings()
-    if _has_buttons(ctx, message.channel):
+    if ctx.has_buttons(message.channel):
         await ctx.reply(
             message,
             "Tap a board to switch it on or off:",
@@ -240,7 +240,9 @@ async def _show_boards(
 async def _start(message: InboundMessage, ctx: HandlerContext) -> None:
     row = await ctx.subscribers.get(message.channel, message.chat_id)
     had_subscribed = row is not None and row.opt_in_at is not None
-    await ctx.subscribers.opt_in(message.channel, message.chat_id, ctx.clock.now())
+    await ctx.subscribers.opt_in(
+        message.channel, message.chat_id, ctx.clock.now(), source=f"{message.channel}:START"
+    )
     if had_subscribed:
         # START after STOP means "as before": the alerts they had asked for resume.
         await _subscribe(message, ctx, f"{WHATSAPP}:START")
@@ -289,13 +291,6 @@ async def _save(message: InboundMessage, ctx: HandlerContext, prefs: SubscriberS
 
 async def _boards(ctx: HandlerContext) -> list[menus.Board]:
     return [(b, name) for b, name in await ctx.topics.boards_seen() if b is not None]
-
-
-def _has_buttons(ctx: HandlerContext, channel_name: str) -> bool:
-    channel = ctx.channels.get(channel_name)
-    if isinstance(channel, SupportsButtons):
-        return bool(channel.supports_buttons)
-    return channel_name != WHATSAPP
 
 
 FEATURE = Feature(

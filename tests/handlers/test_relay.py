@@ -216,3 +216,22 @@ async def test_a_failing_print_view_falls_back_to_the_teaser(ctx: HandlerContext
     assert report.relayed == [13]
     (sent,) = await drain(ctx)
     assert "Officials from both countries" in sent.message.plain_text
+
+
+async def test_spam_beyond_the_teaser_is_caught_when_full_text_is_on(ctx: HandlerContext) -> None:
+    """The full body is what gets screened, so spam after the first 255 characters is held."""
+
+    class SpamInFullText(FullTextSource):
+        async def fetch_full_body(self, topic_id: int) -> str:
+            return "Great offer. " + "сайт" * 40 + " http://a.test http://b.test http://c.test"
+
+    await _with_destinations(ctx)
+    source = SpamInFullText("after/feed_news_smf.xml")
+    report = await relay_new_topics(
+        source, ctx, RelaySettings(limit=5, backfill=1, fetch_full_text=True)
+    )
+    assert report.held == [13]
+    assert report.relayed == []
+    row = await ctx.topics.get(13)
+    assert row is not None
+    assert row.decision == "spam"

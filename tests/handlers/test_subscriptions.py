@@ -60,7 +60,13 @@ def dispatcher(ctx: HandlerContext) -> Dispatcher:
     if ctx.commands.get("subscribe") is None:
         ctx.commands.collect_module(subscriptions)
     feature = subscriptions.FEATURE
-    return Dispatcher(ctx, keywords=feature.keywords, flows=feature.flows, choices=feature.choices)
+    return Dispatcher(
+        ctx,
+        priority_keywords=feature.priority_keywords,
+        keywords=feature.keywords,
+        flows=feature.flows,
+        choices=feature.choices,
+    )
 
 
 def wa(text: str, number: str = "+2348011111111") -> InboundMessage:
@@ -465,3 +471,24 @@ async def test_stop_works_in_the_middle_of_another_features_dialog(ctx: HandlerC
     assert row is not None
     assert row.opted_out_at == now
     assert swallowed == ["10 March"]
+
+
+async def test_start_after_stop_records_when_and_how_they_opted_in(ctx: HandlerContext) -> None:
+    """START lifts the opt-out and stores its time and source (WhatsApp's opt-in record)."""
+    d = dispatcher(ctx)
+    await d.handle(wa("STOP"))
+    await d.handle(wa("start"))
+    row = await ctx.subscribers.get("whatsapp", "+2348011111111")
+    assert row is not None
+    assert (row.opted_out_at, row.opt_in_at, row.opt_in_source) == (None, START, "whatsapp:START")
+
+
+async def test_a_superscript_digit_in_the_board_menu_is_not_a_crash(ctx: HandlerContext) -> None:
+    """ "²" looks like a digit but is not a number: the menu answers instead of failing."""
+    d = dispatcher(ctx)
+    await d.handle(wa("JOIN"))
+    await d.handle(wa("BOARDS"))
+    await drain(ctx)
+    await d.handle(wa("²"))
+    answers = [c.message.plain_text for c in await drain(ctx)]
+    assert len(answers) == 1

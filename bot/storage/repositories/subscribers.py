@@ -135,14 +135,18 @@ class SubscriberRepo:
             at=at,
         )
 
-    async def opt_in(self, channel: str, chat_id: str, at: datetime) -> Subscriber | None:
-        """Lift an opt-out (START); alerts need a separate subscribe."""
+    async def opt_in(
+        self, channel: str, chat_id: str, at: datetime, *, source: str = "START"
+    ) -> Subscriber | None:
+        """Lift an opt-out (START), recording when and how; alerts need a separate subscribe."""
         stmt = _one(channel, chat_id)
         async with self._db.write() as session:
             row = (await session.scalars(stmt)).one_or_none()
             if row is None:
                 return None
             row.opted_out_at = None
+            row.opt_in_at = at
+            row.opt_in_source = source[:64]
             if row.inactive_reason == OPTED_OUT:
                 row.inactive_reason = NOT_SUBSCRIBED
             row.updated_at = at
