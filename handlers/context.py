@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from bot.core.channel import ChannelRegistry
 from bot.core.clock import Clock
 from bot.core.commands import CommandRegistry
 from bot.core.ids import ChannelName
-from bot.core.messages import Choice, InboundMessage, Span, text_message
+from bot.core.messages import ChatKind, Choice, InboundMessage, Span, text_message
 from bot.storage.repositories.dialogs import DialogRepo
 from bot.storage.repositories.inbound import InboundDedupRepo
 from bot.storage.repositories.outbox import NewOutboxItem, OutboxRepo
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from bot.storage.repositories.destinations import DestinationRepo
     from bot.storage.repositories.topics import TopicRepo
 
+
+logger = logging.getLogger(__name__)
 
 CHOICES_TTL = timedelta(hours=24)
 """How long numbered options offered in a chat can still be picked by replying a number."""
@@ -99,6 +102,19 @@ class HandlerContext:
             # Not running here (tests, a channel switched off): WhatsApp never has buttons.
             return channel != "whatsapp"
         return bool(getattr(adapter, "supports_buttons", True))
+
+    async def refuse(self, message: InboundMessage, text: str) -> None:
+        """Say no in a private chat; in a group only log it (anyone could flood the group)."""
+        if message.chat_kind is ChatKind.PRIVATE:
+            await self.reply(message, text)
+        else:
+            logger.info(
+                "Refused %s:%s in %s silently: %s",
+                message.channel,
+                message.sender_id,
+                message.chat_id,
+                text,
+            )
 
     async def reply(
         self,

@@ -153,6 +153,6 @@ class Dispatcher:
             logger.warning(
                 "Refused admin command /%s from %s:%s", name, message.channel, message.sender_id
             )
-            await ctx.reply(message, f"Sorry, /{name} is for the forum's admins only.")
+            await ctx.refuse(message, f"Sorry, /{name} is for the forum's admins only.")
             return
         await spec.run(message, argument, ctx)

@@ -192,7 +192,7 @@ async def on_review_button(message: InboundMessage, rest: str, ctx: HandlerConte
             message.channel,
             message.sender_id,
         )
-        await ctx.reply(message, "Sorry, only the forum's admins can approve or reject topics.")
+        await ctx.refuse(message, "Sorry, only the forum's admins can approve or reject topics.")
         return
     won, answer = await decide(int(raw_id), action == "a", message, ctx)
     if not won:

@@ -37,7 +37,7 @@ async def may_manage(message: InboundMessage, ctx: HandlerContext) -> bool:
 
 
 async def _refuse(message: InboundMessage, ctx: HandlerContext) -> None:
-    await ctx.reply(message, "Sorry, only this group's admins can change its subscription.")
+    await ctx.refuse(message, "Sorry, only this group's admins can change its subscription.")
 
 
 @command("subscribe", help="Get an alert here for every new forum topic")

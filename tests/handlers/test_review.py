@@ -129,15 +129,25 @@ async def test_review_mode_end_to_end_one_admin_approves_for_all(held: HandlerCo
 async def test_a_non_admin_press_is_refused_and_changes_nothing(
     held: HandlerContext, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Someone in a review group who is not an allowlisted admin gets a polite refusal, logged."""
-    await dispatcher(held).handle(press("rv:a:11", "3003", "Stranger", chat="-100555"))
-    items = await drain(held)
-    assert await replies(items) == ["Sorry, only the forum's admins can approve or reject topics."]
-    assert items[0].message.recipient.chat_id == "-100555"
+    """A non-admin's press in a group changes nothing and is only logged: no reply to flood it."""
+    with caplog.at_level("INFO"):
+        await dispatcher(held).handle(press("rv:a:11", "3003", "Stranger", chat="-100555"))
+    assert await drain(held) == []
     row = await held.topics.get(11)
     assert row is not None
     assert row.decision == "pending_review"
     assert "Refused a review decision on topic 11 from telegram:3003" in caplog.text
+    assert "Refused telegram:3003 in -100555 silently" in caplog.text
+
+
+async def test_a_non_admin_press_in_private_gets_a_polite_refusal(held: HandlerContext) -> None:
+    """In a private chat the refusal is said, so the person knows why nothing happened."""
+    await dispatcher(held).handle(press("rv:a:11", "3003", "Stranger"))
+    items = await drain(held)
+    assert await replies(items) == ["Sorry, only the forum's admins can approve or reject topics."]
+    row = await held.topics.get(11)
+    assert row is not None
+    assert row.decision == "pending_review"
 
 
 async def test_rejection_stores_the_reason_and_relays_nothing(held: HandlerContext) -> None:

@@ -151,7 +151,7 @@ async def test_group_member_cannot_subscribe_or_unsubscribe(ctx: HandlerContext)
     d = dispatcher(ctx)
     await d.handle(inbound("/subscribe", sender="4004", chat=GROUP, kind=ChatKind.GROUP))
     assert await ctx.subscribers.get("telegram", GROUP) is None
-    assert "only this group's admins" in (await texts(ctx))[0]
+    assert await texts(ctx) == []  # refused silently: anyone could flood the group otherwise
     await ctx.subscribers.subscribe("telegram", GROUP, "group", "test", START)
     await d.handle(inbound("/unsubscribe", sender="4004", chat=GROUP, kind=ChatKind.GROUP))
     row = await ctx.subscribers.get("telegram", GROUP)
