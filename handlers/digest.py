@@ -16,7 +16,12 @@ from handlers.context import HandlerContext
 logger = logging.getLogger(__name__)
 
 DIGEST_SPAN = timedelta(hours=24)
-"""Each digest covers the 24 hours before it, so daily runs leave no gap (e.g. after 20:00)."""
+"""The first digest covers the 24 hours before it; later ones start where the last stopped."""
+COVERED_KEY = "digest.covered_until"
+"""service_state key: the end of the span the last digest covered."""
+MAX_CATCH_UP = timedelta(days=7)
+"""After a long outage, a digest reaches back at most this far."""
+SKIP_LAG = timedelta(hours=1)
 OUTSIDE_WINDOW = "outside_window"
 """The outbox's skip reason for a WhatsApp alert outside the 24-hour window."""
 WINDOWED_CHANNELS = ("whatsapp",)
@@ -30,14 +35,15 @@ MAX_TEMPLATE_TITLES = 500
 
 async def send_digest(ctx: HandlerContext, now: datetime) -> int:
     """Queue today's digest for every subscriber who has topics waiting; return rows queued."""
-    start = now - DIGEST_SPAN
+    start = await _covered_until(ctx, now)
     day = now.astimezone(ctx.tz).date()
     topics = await ctx.topics.relayed_between(start, now)
     plans: dict[int, tuple[Subscriber, list[ForumTopic]]] = {}
     for sub in await ctx.subscribers.digest_subscribers():
         prefs = SubscriberSettings.from_json(sub.settings)
         plans[sub.id] = (sub, [t for t in topics if prefs.wants_board(t.board_id)])
-    await _add_missed_alerts(ctx, plans, topics, start, now)
+    # An alert queued shortly before the last digest may have been skipped just after it.
+    await _add_missed_alerts(ctx, plans, topics, start - SKIP_LAG, now)
     items = [
         NewOutboxItem(
             f"digest:{day.isoformat()}:{sub.id}",
@@ -48,10 +54,20 @@ async def send_digest(ctx: HandlerContext, now: datetime) -> int:
         if chosen
     ]
     queued = await ctx.outbox.enqueue(items) if items else 0
+    await ctx.state.put(COVERED_KEY, {"until": now.isoformat()})
     logger.info("Digest for %s: %d of %d messages queued", day, queued, len(items))
     if queued and ctx.on_enqueued is not None:
         await ctx.on_enqueued()
     return queued
+
+
+async def _covered_until(ctx: HandlerContext, now: datetime) -> datetime:
+    """Start where the last digest stopped, so a late or missed run leaves no gap."""
+    state = await ctx.state.get(COVERED_KEY)
+    if not state or not state.get("until"):
+        return now - DIGEST_SPAN
+    last = datetime.fromisoformat(str(state["until"]))
+    return min(max(last, now - MAX_CATCH_UP), now)
 
 
 async def _add_missed_alerts(

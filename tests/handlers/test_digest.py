@@ -211,3 +211,20 @@ def test_settings_defaults_apply_to_missing_keys() -> None:
     )
     odd = SubscriberSettings.from_json({"delivery": "weekly", "boards": "4", "promotions": False})
     assert (odd.delivery, odd.boards, odd.promotions) == ("instant", (), False)
+
+
+async def test_a_late_or_missed_run_leaves_no_gap(ctx: HandlerContext, clock: FrozenClock) -> None:
+    """After a day with no digest (service down at 20:00), the next one covers both days."""
+    sub = await subscribe(ctx, "telegram", "9001", delivery="digest")
+    move_to(clock, datetime(2026, 11, 25, 19, 0, tzinfo=UTC))
+    await send_digest(ctx, clock.now())  # the last digest that ran: 25 Nov, 20:00 Lagos
+    move_to(clock, datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    await ctx.topics.record(topic(7, 2, "Topic on the missed day"), decision="relayed")
+    move_to(clock, datetime(2026, 11, 27, 18, 0, tzinfo=UTC))
+    await ctx.topics.record(topic(8, 2, "Topic today"), decision="relayed")
+    move_to(clock, datetime(2026, 11, 27, 19, 5, tzinfo=UTC))  # 26 Nov's run never happened
+    await send_digest(ctx, clock.now())
+    (digest,) = [c for c in await drain(ctx) if c.subscriber_id == sub]
+    text = digest.message.plain_text
+    assert "Topic on the missed day" in text
+    assert "Topic today" in text
