@@ -144,6 +144,8 @@ async def decide(
     # The decision is stored before relaying, so a concurrent Reject can never follow a relay.
     queued = await relay_topic(topic_from_row(row), ctx) if approve else 0
     mark = f"✅ Approved by {name}" if approve else f"❌ Rejected by {name}"
+    # Cards still waiting to go out would arrive with live buttons: they are not sent at all.
+    await ctx.outbox.skip_pending("review", topic_id, f"decided: {verdict} by {name}")
     queued += await _update_cards(row, mark, ctx)
     if queued and ctx.on_enqueued is not None:
         await ctx.on_enqueued()

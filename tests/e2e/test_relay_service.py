@@ -9,6 +9,7 @@ import pytest
 
 from bot.app import Service
 from bot.bench_relay import FeedServer, _sample, _serving
+from handlers.relay import POLL_STATE_KEY
 from tests.e2e.conftest import AUTH, SID, TOKEN, eventually, running_service
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.fakes.twilio_api import FakeTwilioApi
@@ -73,7 +74,11 @@ async def test_late_approval_reaches_every_channel_and_subscriber_exactly_once(
             prepare=subscribers,
             **sections,
         ) as h:
-            await eventually(lambda: server.requests >= 1, what="the first poll")
+            # The first scheduled poll must have finished (marked the "before" topics seen)
+            # before the next one, or both would find a fresh database.
+            await eventually(
+                lambda: h.service.ctx.state.get(POLL_STATE_KEY), what="the first poll done"
+            )
             server.body = _sample("feed_news_smf.xml")
             await h.service.poll_forum()
             await eventually(

@@ -275,14 +275,16 @@ async def test_an_approved_spam_topic_is_relayed_and_its_card_keeps_the_reasons(
     assert row.decision_reason == "approved by Aisha (held: spam: repeated run 'сайт' x120)"
 
 
-async def test_cards_not_yet_sent_are_not_edited(ctx: HandlerContext) -> None:
-    """A decision before the cards went out edits nothing; the late card's buttons say "already"."""
+async def test_cards_not_yet_sent_are_never_sent_after_a_decision(ctx: HandlerContext) -> None:
+    """A decision before the cards went out skips them: no card arrives with live buttons."""
     topic = spam_reply_topic()
     await ctx.topics.record(topic, decision="pending_review", reason="review mode")
     await queue_review_cards(topic, ctx, ())
     won, _ = await decide(12, False, press("rv:r:12", ADMIN_ID), ctx)
     assert won
-    assert [i.idempotency_key for i in await drain(ctx)] == ["review:12:1001"]
+    assert await drain(ctx) == []
+    depth = await ctx.outbox.depth_by_status()
+    assert depth["skipped"] == 1
 
 
 # -- repository support, on SQLite and PostgreSQL ------------------------------------------

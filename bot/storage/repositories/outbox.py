@@ -132,6 +132,17 @@ class OutboxRepo(OutboxReports):
                 len(outcomes),
             )
 
+    async def skip_pending(self, kind: str, topic_id: int, reason: str) -> int:
+        """Skip the not-yet-claimed rows of ``kind`` for a topic (e.g. cards made stale)."""
+        stmt = (
+            update(_T)
+            .where(_T.c.kind == kind, _T.c.topic_id == topic_id, _T.c.status == "pending")
+            .values(status="skipped", last_error=reason[:500])
+        )
+        async with self._db.write() as session:
+            result = await session.execute(stmt)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def hold_recipient(self, rate_key: str, until: datetime) -> int:
         """Push every pending row of one recipient to ``until``; return rows moved."""
         return await self._hold(_T.c.rate_key == rate_key, until)
