@@ -45,7 +45,7 @@ from handlers.context import AdminPolicy, HandlerContext
 from handlers.digest import send_digest
 from handlers.dispatch import Dispatcher
 from handlers.forum_health import ForumPoller
-from handlers.relay import RelaySettings
+from handlers.relay import POLL_STATE_KEY, RelaySettings
 from handlers.relay_gate import ScreeningSettings
 from handlers.spam import SpamPolicy
 
@@ -256,7 +256,13 @@ def build_service(
     register_commands(commands)
     channels = ChannelRegistry()
     status = ServiceStatus(
-        db=db, channels=channels, clock=clock, outbox=outbox, state=state, destinations=destinations
+        db=db,
+        channels=channels,
+        clock=clock,
+        outbox=outbox,
+        state=state,
+        destinations=destinations,
+        poll_state_key=POLL_STATE_KEY,
     )
     ctx = HandlerContext(
         outbox=outbox,

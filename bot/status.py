@@ -8,12 +8,11 @@ from datetime import datetime
 
 from bot.core.channel import ChannelRegistry
 from bot.core.clock import Clock
+from bot.core.status import StatusSnapshot
 from bot.storage.db import Database
 from bot.storage.repositories.destinations import DestinationRepo
 from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.state import StateRepo
-from handlers.context import StatusSnapshot
-from handlers.relay import POLL_STATE_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +27,8 @@ class ServiceStatus:
     outbox: OutboxRepo
     state: StateRepo
     destinations: DestinationRepo
+    poll_state_key: str = "forum.last_poll"
+    """Where the forum poller stores its last result (given by ``bot.app``)."""
     started_at: datetime | None = None
     is_leader: bool = False
     notes: list[str] = field(default_factory=list)
@@ -52,7 +53,7 @@ class ServiceStatus:
         unhealthy: tuple[str, ...] = ()
         if db_ok:
             depth = await self.outbox.depth_by_status()
-            last_poll = await self.state.get(POLL_STATE_KEY)
+            last_poll = await self.state.get(self.poll_state_key)
             unhealthy = tuple(
                 f"{d.channel}:{d.chat_id} {d.error_key}"
                 for d in await self.destinations.unhealthy()

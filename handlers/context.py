@@ -6,8 +6,8 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from datetime import timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.core.channel import ChannelRegistry
@@ -15,6 +15,7 @@ from bot.core.clock import Clock
 from bot.core.commands import CommandRegistry
 from bot.core.ids import ChannelName
 from bot.core.messages import ChatKind, Choice, InboundMessage, Span, text_message
+from bot.core.status import StatusProvider, StatusSnapshot
 from bot.storage.repositories.dialogs import DialogRepo
 from bot.storage.repositories.inbound import InboundDedupRepo
 from bot.storage.repositories.outbox import NewOutboxItem, OutboxRepo
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["AdminPolicy", "HandlerContext", "StatusProvider", "StatusSnapshot"]
 
 CHOICES_TTL = timedelta(hours=24)
 """How long numbered options offered in a chat can still be picked by replying a number."""
@@ -48,27 +51,6 @@ class AdminPolicy:
     def is_admin(self, channel: ChannelName | str, user_id: str) -> bool:
         """Return whether ``user_id`` on ``channel`` is an admin."""
         return user_id in self.by_channel.get(str(channel), frozenset())
-
-
-@dataclass(frozen=True, slots=True)
-class StatusSnapshot:
-    """What /status reports about the running service."""
-
-    started_at: datetime
-    database_ok: bool
-    channels: Mapping[str, bool]
-    outbox_depth: Mapping[str, int]
-    last_poll: Mapping[str, object] | None
-    unhealthy_destinations: tuple[str, ...] = ()
-    is_leader: bool = True
-
-
-class StatusProvider(Protocol):
-    """Gives a fresh snapshot of the service for /status."""
-
-    async def snapshot(self) -> StatusSnapshot:
-        """Return the current status."""
-        ...
 
 
 @dataclass(slots=True)

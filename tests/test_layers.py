@@ -104,3 +104,29 @@ def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     module = tmp_path / "bad.py"
     module.write_text("import telegram\nfrom twilio.rest import Client\n", encoding="utf-8")
     assert [name for _, name in _imports(module)] == ["telegram", "twilio.rest"]
+
+
+WIRING = {
+    "app.py",
+    "runtime.py",
+    "chat.py",
+    "cli.py",
+    "__main__.py",
+    "bench_relay.py",
+    "bench_platforms.py",
+}
+
+
+def test_infrastructure_never_reaches_up_into_features() -> None:
+    """Outside the wiring modules, bot/ imports neither handlers/ nor scheduler/."""
+    offenders = []
+    for path in _modules("bot"):
+        if path.parent == ROOT / "bot" and path.name in WIRING:
+            continue
+        rel = path.relative_to(ROOT).as_posix()
+        offenders += [
+            f"{rel}:{line} {name}"
+            for line, name in _imports(path)
+            if name.split(".")[0] in ("handlers", "scheduler")
+        ]
+    assert offenders == []
