@@ -51,6 +51,8 @@ from handlers.spam import SpamPolicy
 
 logger = logging.getLogger(__name__)
 
+INBOUND_DEDUPE_KEEP = timedelta(days=14)
+"""Telegram keeps undelivered updates 24 h and Twilio retries within minutes; 14 days is ample."""
 WHATSAPP_WINDOW = timedelta(hours=24)
 """WhatsApp's customer-service window: free-form messages only this long after the person's last."""
 
@@ -204,6 +206,12 @@ class Service:
         if queued:
             logger.info("Digest queued for %d subscribers", queued)
         self.worker.notify()
+
+    async def prune(self) -> None:
+        """Forget inbound ids past any redelivery and expired dialogs (the nightly job)."""
+        seen = await self.ctx.inbound.prune(self.clock.now() - INBOUND_DEDUPE_KEEP)
+        dialogs = await self.ctx.dialogs.prune_expired()
+        logger.info("Housekeeping: %d inbound ids and %d dialogs forgotten", seen, dialogs)
 
     def web_routes(self) -> list[BaseRoute]:
         """Return the webhook routes of the live channels."""

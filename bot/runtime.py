@@ -17,7 +17,12 @@ from bot.core.errors import BotError
 from bot.storage.migrate import upgrade_database
 from bot.web import create_web_app
 from handlers.rules import seed_rules_from_config
-from scheduler.setup import build_scheduler, schedule_digest, schedule_forum_poll
+from scheduler.setup import (
+    build_scheduler,
+    schedule_digest,
+    schedule_forum_poll,
+    schedule_prune,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +175,7 @@ class Runtime:
             self._scheduler, svc, interval_seconds=svc.config.forum.poll_interval, first_run=now
         )
         schedule_digest(self._scheduler, svc, at=svc.config.relay.digest_time)
+        schedule_prune(self._scheduler, svc)
         self._scheduler.resume()
         logger.info("This process leads: scheduler and forum poller running")
 

@@ -26,6 +26,19 @@ class DigestHost(Protocol):
         ...
 
 
+class MaintenanceHost(Protocol):
+    """What the housekeeping job needs from the running service."""
+
+    async def prune(self) -> None:
+        """Forget what is no longer needed (old dedupe ids, expired dialogs)."""
+        ...
+
+
+async def prune(host: MaintenanceHost) -> None:
+    """Run the daily housekeeping."""
+    await host.prune()
+
+
 async def poll_forum(host: JobHost) -> None:
     """Poll the forum feed once; a feed failure is recorded, never raised into the scheduler."""
     try:

@@ -59,3 +59,13 @@ def schedule_digest(
         id=DIGEST_JOB_ID,
         replace_existing=True,
     )
+
+
+PRUNE_JOB_ID = "maintenance:prune"
+
+
+def schedule_prune(scheduler: AsyncIOScheduler, host: jobs.MaintenanceHost) -> None:
+    """Add (or replace) the nightly housekeeping at 03:30 in the scheduler's zone."""
+    scheduler.add_job(
+        jobs.prune, "cron", hour=3, minute=30, args=(host,), id=PRUNE_JOB_ID, replace_existing=True
+    )

@@ -143,3 +143,26 @@ def test_settings_that_only_work_against_fakes_are_warned_about(tmp_path: Path) 
     assert "Twilio cannot reach a loopback address" in warnings[0]
     assert "set telegram.webhook_url" in warnings[1]
     assert deployment_warnings(service_config(tmp_path)) == []
+
+
+async def test_housekeeping_forgets_old_inbound_ids_and_expired_dialogs(tmp_path: Path) -> None:
+    """prune() drops dedupe ids older than 14 days and expired dialogs, and keeps the rest."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.core.clock import FrozenClock
+    from bot.storage.migrate import upgrade_database
+
+    clock = FrozenClock(datetime(2026, 11, 1, tzinfo=UTC))
+    service = build_service(service_config(tmp_path), clock=clock)
+    await upgrade_database(service.db)
+    try:
+        await service.ctx.inbound.first_time("telegram:update:1")
+        await service.ctx.dialogs.save("whatsapp", "+2348000000001", "boards", "choose", {}, 600)
+        clock.advance(timedelta(days=15).total_seconds())
+        await service.ctx.inbound.first_time("telegram:update:2")
+        await service.prune()
+        assert await service.ctx.inbound.first_time("telegram:update:1")  # forgotten
+        assert not await service.ctx.inbound.first_time("telegram:update:2")  # kept
+        assert await service.ctx.dialogs.prune_expired() == 0  # prune() already removed it
+    finally:
+        await service.db.dispose()
