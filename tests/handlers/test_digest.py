@@ -145,7 +145,7 @@ async def test_whatsapp_alerts_outside_the_window_wait_for_the_digest(
     claimed = await ctx.outbox.claim_due("w", 10, 60)
     await ctx.outbox.record_outcomes("w", [Skipped(c.id, "outside_window") for c in claimed])
     # An alert that went out, and one skipped for another reason, are not repeated.
-    delivered = await subscribe(ctx, "whatsapp", "+2348022222222")
+    await subscribe(ctx, "whatsapp", "+2348022222222")  # its alert was delivered
     stopped = await subscribe(ctx, "whatsapp", "+2348033333333")
     news = topic(3, 2, "Hajj news")
     await relay_topic(news, ctx)
@@ -160,7 +160,6 @@ async def test_whatsapp_alerts_outside_the_window_wait_for_the_digest(
     assert item.message.plain_text.splitlines()[1:] == [
         "• Umrah seats — https://forum.example/index.php?topic=2.0"
     ]
-    assert delivered != waiting
 
 
 async def test_missed_alerts_skip_those_who_stopped(

@@ -144,6 +144,7 @@ async def test_every_feed_fault_marks_nothing_seen(
     assert state is not None
     assert state["result"] == "failed"
     assert state["consecutive_failures"] == 1
+    assert str(state["last_error"]).startswith(kind)
     assert await ctx.topics.is_empty()
     assert await drain(ctx) == []
 

@@ -144,6 +144,9 @@ async def test_an_overflowing_window_is_polled_again_wider(ctx: HandlerContext) 
     report = await relay_new_topics(source, ctx, RelaySettings(limit=1, backfill=0))
     assert source.calls[-1] == 255
     assert report.refetched_wider
+    # 13 was the only item of the narrow poll; 11 (approved late) came only from the wide one.
+    assert {11, 13} <= set(report.relayed)
+    assert not {9, 10} & set(report.relayed)  # seen in the first poll
 
 
 async def test_a_feed_failure_is_recorded_and_marks_nothing_seen(ctx: HandlerContext) -> None:
