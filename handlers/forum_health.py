@@ -78,3 +78,5 @@ class ForumPoller:
         logger.warning("Forum feed %s; alerting %d admin chats", kind, len(items))
         if items:
             await ctx.outbox.enqueue(items)
+            if ctx.on_enqueued is not None:
+                await ctx.on_enqueued()

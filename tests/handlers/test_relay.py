@@ -238,3 +238,15 @@ async def test_spam_beyond_the_teaser_is_caught_when_full_text_is_on(ctx: Handle
     row = await ctx.topics.get(13)
     assert row is not None
     assert row.decision == "spam"
+
+
+async def test_a_forum_group_thread_receives_its_topics_in_that_thread(ctx: HandlerContext) -> None:
+    """A destination with a thread id (forum-style supergroup) gets rows for that thread."""
+    await ctx.destinations.sync_from_config(
+        [DestinationSpec("telegram", "-100555", "group", 42, "Umrah thread", (4,))]
+    )
+    source = ReplayingSource("after/feed_news_smf.xml")
+    await relay_new_topics(source, ctx, RelaySettings(limit=5, backfill=5))
+    sent = await drain(ctx)
+    assert [c.message.recipient.thread_id for c in sent] == [42]
+    assert sent[0].message.recipient.key == "telegram:-100555/42"
