@@ -248,5 +248,7 @@ async def test_a_forum_group_thread_receives_its_topics_in_that_thread(ctx: Hand
     source = ReplayingSource("after/feed_news_smf.xml")
     await relay_new_topics(source, ctx, RelaySettings(limit=5, backfill=5))
     sent = await drain(ctx)
-    assert [c.message.recipient.thread_id for c in sent] == [42]
+    # Topics 8 and 11 are the board-4 topics of this capture.
+    assert sorted(c.idempotency_key for c in sent) == ["topic:11:dest:1", "topic:8:dest:1"]
+    assert {c.message.recipient.thread_id for c in sent} == {42}
     assert sent[0].message.recipient.key == "telegram:-100555/42"
