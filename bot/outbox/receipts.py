@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from bot.core.clock import Clock, SystemClock
@@ -22,9 +21,6 @@ UNREACHABLE_KEYS = frozenset({"blocked", "invalid_recipient", "not_on_whatsapp",
 RATE_LIMIT_CODES = frozenset({63017, 63018})
 RATE_LIMIT_PAUSE = timedelta(minutes=5)
 """How long a message refused for the sender's messaging limit waits before its one retry."""
-UNKNOWN_RETRY_DELAYS = (0.1, 0.25, 0.5, 1.0, 2.0)
-"""Pauses before looking again for a message id no row has yet: the provider may report
-before the outbox worker has written the id (outcomes are flushed in small batches)."""
 
 
 class DeliveryReceipts:
@@ -39,23 +35,18 @@ class DeliveryReceipts:
         rank: Callable[[str], int],
         failure_key: Callable[[int | None], str],
         clock: Clock | None = None,
-        unknown_retry_delays: Sequence[float] = UNKNOWN_RETRY_DELAYS,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._outbox = outbox
-        self._unknown_retry_delays = tuple(unknown_retry_delays)
-        self._sleep = sleep
         self._recipients = recipients
         self._subscribers = subscribers
         self._rank = rank
         self._failure_key = failure_key
         self._clock = clock or SystemClock()
 
-    async def apply(self, provider_message_id: str, status: str, error_code: int | None) -> None:
-        """Record ``status`` if it is news; on failure update the recipient and maybe resend."""
-        row = await self._record(provider_message_id, status, error_code)
-        if row is not None:
-            await self._learn(row, status, error_code)
+    async def apply(self, provider_message_id: str, status: str, error_code: int | None) -> bool:
+        """Apply one report now; return False when no row carries that id yet."""
+        unknown = await self.apply_batch([(provider_message_id, status, error_code)])
+        return provider_message_id not in unknown
 
     async def apply_batch(self, reports: Sequence[tuple[str, str, int | None]]) -> set[str]:
         """Apply many reports in one transaction; return the provider ids not known yet."""
@@ -82,24 +73,6 @@ class DeliveryReceipts:
             )
         elif error_code in RATE_LIMIT_CODES:
             await self._resend(row, suffix="after-rate-limit", delay=RATE_LIMIT_PAUSE)
-
-    async def _record(
-        self, provider_message_id: str, status: str, error_code: int | None
-    ) -> OutboxRow | None:
-        """Apply the report to its row, waiting a little for a row not written yet."""
-        for delay in (*self._unknown_retry_delays, None):
-            row = await self._outbox.record_provider_status(
-                provider_message_id, status, error_code, self._rank
-            )
-            if row is not None:
-                return row
-            if delay is None or await self._outbox.knows_provider_message(provider_message_id):
-                logger.debug(
-                    "Ignored a late or unknown delivery report for %s", provider_message_id
-                )
-                return None
-            await self._sleep(delay)
-        return None
 
     async def _resend(self, row: OutboxRow, *, suffix: str, delay: timedelta | None = None) -> None:
         if f":{suffix}" in row.idempotency_key:

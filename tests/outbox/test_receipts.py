@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from bot.channels.twilio_webhooks import failure_key, status_rank
 from bot.core.clock import FrozenClock
 from bot.core.ids import ChannelName, ChatId
 from bot.core.messages import Recipient, text_message
-from bot.outbox.receipts import UNKNOWN_RETRY_DELAYS, DeliveryReceipts
+from bot.outbox.receipts import DeliveryReceipts
 from bot.storage.db import Database
 from bot.storage.models import OutboxRow
 from bot.storage.repositories.outbox import NewOutboxItem, OutboxRepo, Sent
@@ -31,29 +30,8 @@ def clock() -> FrozenClock:
     return FrozenClock(START)
 
 
-class RecordingSleep:
-    """An instant sleep that records its delays and can run a step on the first one."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-        self.on_first: Callable[[], Awaitable[None]] | None = None
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-        if self.on_first is not None and len(self.delays) == 1:
-            await self.on_first()
-
-
 @pytest.fixture
-def sleep() -> RecordingSleep:
-    """The receipts handler's sleep."""
-    return RecordingSleep()
-
-
-@pytest.fixture
-def parts(
-    db: Database, clock: FrozenClock, sleep: RecordingSleep
-) -> tuple[OutboxRepo, SubscriberRepo, DeliveryReceipts]:
+def parts(db: Database, clock: FrozenClock) -> tuple[OutboxRepo, SubscriberRepo, DeliveryReceipts]:
     """Real repositories and the receipts handler on the test database."""
     outbox, subscribers = OutboxRepo(db, clock), SubscriberRepo(db, clock)
     receipts = DeliveryReceipts(
@@ -63,7 +41,6 @@ def parts(
         rank=status_rank,
         failure_key=failure_key,
         clock=clock,
-        sleep=sleep,
     )
     return outbox, subscribers, receipts
 
@@ -132,40 +109,21 @@ async def test_a_rate_limited_message_is_retried_later(parts, db: Database) -> N
     assert retry.next_attempt_at == START + timedelta(minutes=5)
 
 
-async def test_an_unknown_message_id_is_ignored(parts, sleep: RecordingSleep) -> None:  # type: ignore[no-untyped-def]
-    """A report for a message we never sent changes nothing and raises nothing."""
+async def test_an_unknown_message_id_changes_nothing(parts, db: Database) -> None:  # type: ignore[no-untyped-def]
+    """A report for an id no row carries yet is reported back as unknown (the queue retries)."""
     _, _, receipts = parts
-    await receipts.apply("SMunknown", "failed", 63016)
-    assert sleep.delays == list(UNKNOWN_RETRY_DELAYS)  # looked again, then gave up
+    assert not await receipts.apply("SMunknown", "failed", 63016)
+    assert await _rows(db) == {}
 
 
-async def test_a_report_that_beats_the_worker_s_write_is_still_applied(  # type: ignore[no-untyped-def]
-    parts, db: Database, sleep: RecordingSleep
+async def test_a_stale_report_for_a_known_message_is_known_but_ignored(  # type: ignore[no-untyped-def]
+    parts, db: Database
 ) -> None:
-    """A callback arriving before the sent row has its message id waits for it."""
-    outbox, _, receipts = parts
-    message = text_message(Recipient(ChannelName("whatsapp"), ChatId(NUMBER)), "hi")
-    await outbox.enqueue([NewOutboxItem("reply:1", message)])
-    (claimed,) = await outbox.claim_due("w", 10, 60)
-
-    async def worker_flushes() -> None:
-        await outbox.record_outcomes("w", [Sent(claimed.id, "SM6")])
-
-    sleep.on_first = worker_flushes
-    await receipts.apply("SM6", "delivered", None)
-    assert (await _rows(db))["reply:1"].provider_status == "delivered"
-    assert sleep.delays == [UNKNOWN_RETRY_DELAYS[0]]
-
-
-async def test_a_stale_report_for_a_known_message_does_not_wait(  # type: ignore[no-untyped-def]
-    parts, db: Database, sleep: RecordingSleep
-) -> None:
-    """A duplicate or out-of-order report of a known message is dropped at once."""
+    """A late "sent" after "delivered" is recognised and leaves the row as it was."""
     outbox, _, receipts = parts
     await _sent_row(outbox, "SM7")
-    await receipts.apply("SM7", "delivered", None)
-    await receipts.apply("SM7", "sent", None)
-    assert sleep.delays == []
+    assert await receipts.apply("SM7", "delivered", None)
+    assert await receipts.apply("SM7", "sent", None)
     assert (await _rows(db))["alert:1"].provider_status == "delivered"
 
 

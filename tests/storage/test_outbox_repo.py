@@ -264,15 +264,16 @@ async def test_provider_status_never_moves_backwards(db: Database, clock: Frozen
     [row] = await repo.claim_due("w", 1, 30)
     await repo.record_outcomes("w", [Sent(row.id, "SM1")])
     rank = order.__getitem__
-    delivered = await repo.record_provider_status("SM1", "delivered", None, rank)
-    assert delivered is not None
-    assert delivered.provider_status == "delivered"
-    assert await repo.record_provider_status("SM1", "sent", None, rank) is None
-    assert await repo.record_provider_status("SM1", "delivered", None, rank) is None
-    assert await repo.record_provider_status("nope", "read", None, rank) is None
-    read = await repo.record_provider_status("SM1", "read", None, rank)
-    assert read is not None
-    assert read.provider_status == "read"
+
+    async def report(sid: str, status: str) -> tuple[list[str], set[str]]:
+        rows, unknown = await repo.record_provider_statuses([(sid, status, None)], rank)
+        return [str(r.provider_status) for r in rows], unknown
+
+    assert await report("SM1", "delivered") == (["delivered"], set())
+    assert await report("SM1", "sent") == ([], set())
+    assert await report("SM1", "delivered") == ([], set())
+    assert await report("nope", "read") == ([], {"nope"})
+    assert await report("SM1", "read") == (["read"], set())
     stored = await repo.get(row.id)
     assert stored is not None
     assert stored.provider_status == "read"
@@ -284,8 +285,10 @@ async def test_provider_failure_records_error_code(db: Database, clock: FrozenCl
     await repo.enqueue([item("x", "+1", channel="whatsapp")])
     [row] = await repo.claim_due("w", 1, 30)
     await repo.record_outcomes("w", [Sent(row.id, "SM2")])
-    updated = await repo.record_provider_status("SM2", "undelivered", 63016, lambda s: len(s))
-    assert updated is not None
+    [updated], unknown = await repo.record_provider_statuses(
+        [("SM2", "undelivered", 63016)], lambda s: len(s)
+    )
+    assert unknown == set()
     assert updated.error_key == "provider:63016"
 
 
@@ -301,7 +304,7 @@ async def test_broadcast_progress_counts_its_rows(db: Database, clock: FrozenClo
     )
     claimed = await repo.claim_due("w", 1, 30)
     await repo.record_outcomes("w", [Sent(claimed[0].id, "P")])
-    await repo.record_provider_status("P", "delivered", None, lambda s: 1)
+    await repo.record_provider_statuses([("P", "delivered", None)], lambda s: 1)
     progress = await repo.broadcast_progress(b1.id)
     assert progress["total"] == 3
     assert (progress["sent"], progress["pending"], progress["failed"]) == (1, 2, 0)

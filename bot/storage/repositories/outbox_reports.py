@@ -32,43 +32,6 @@ class OutboxReports:
             counts = {str(s): int(n) for s, n in (await session.execute(stmt)).all()}
         return {status: counts.get(status, 0) for status in STATUSES} | counts
 
-    async def knows_provider_message(self, provider_message_id: str) -> bool:
-        """Return whether a row already carries this provider message id."""
-        stmt = select(_T.c.id).where(_T.c.provider_message_id == provider_message_id).limit(1)
-        async with self._db.read() as session:
-            return (await session.scalar(stmt)) is not None
-
-    async def record_provider_status(
-        self,
-        provider_message_id: str,
-        status: str,
-        error_code: int | None,
-        rank: Callable[[str], int],
-    ) -> OutboxRow | None:
-        """Apply a delivery report if it moves the row forward; return the row when it did.
-
-        Returns None when no row has that provider id, or when the report is not ahead of
-        the stored status (callbacks arrive out of order: "sent" after "delivered").
-        """
-        stmt = (
-            select(OutboxRow)
-            .where(OutboxRow.provider_message_id == provider_message_id)
-            .order_by(OutboxRow.id.desc())
-            .limit(1)
-            .with_for_update()
-        )
-        async with self._db.write() as session:
-            row = (await session.execute(stmt)).scalar_one_or_none()
-            if row is None:
-                return None
-            if row.provider_status is not None and rank(status) <= rank(row.provider_status):
-                return None
-            row.provider_status = status
-            if error_code is not None:
-                row.error_key = f"provider:{error_code}"
-                row.last_error = f"provider reported {status} (error {error_code})"
-        return row
-
     async def broadcast_progress(self, broadcast_id: int) -> dict[str, int]:
         """Count a broadcast's rows by status, plus ``total`` and ``provider_<status>`` counts."""
         by_status = (
