@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -77,6 +77,18 @@ class HandlerContext:
     on_enqueued: Callable[[], Awaitable[None]] | None = None
     """Wakes the outbox worker so a reply does not wait for the next poll."""
 
+    async def enqueue(self, items: Sequence[NewOutboxItem]) -> int:
+        """Queue outbox rows and wake the worker when any is new; return how many were new."""
+        queued = await self.outbox.enqueue(items) if items else 0
+        if queued:
+            await self.wake()
+        return queued
+
+    async def wake(self) -> None:
+        """Wake the outbox worker so new rows do not wait for its next poll."""
+        if self.on_enqueued is not None:
+            await self.on_enqueued()
+
     def has_buttons(self, channel: str) -> bool:
         """Return whether ``channel`` shows choices as buttons (else as numbered options)."""
         adapter = self.channels.get(channel)
@@ -109,7 +121,7 @@ class HandlerContext:
         """Queue an answer to ``message`` in the same chat (idempotent per inbound message)."""
         ref = message.message_ref or f"anon:{uuid.uuid4().hex}"
         out = text_message(message.reply_to, spans, choices=choices, kind="reply")
-        await self.outbox.enqueue([NewOutboxItem(f"reply:{ref}:{part}", out)])
+        await self.enqueue([NewOutboxItem(f"reply:{ref}:{part}", out)])
         offered = [c for c in out.choices if c.data is not None]
         if offered and not self.has_buttons(message.channel):
             # The platform shows numbered options: remember them so "2" can pick one.
@@ -120,5 +132,3 @@ class HandlerContext:
                     "until": (self.clock.now() + CHOICES_TTL).isoformat(),
                 },
             )
-        if self.on_enqueued is not None:
-            await self.on_enqueued()

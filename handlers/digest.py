@@ -53,11 +53,9 @@ async def send_digest(ctx: HandlerContext, now: datetime) -> int:
         for sub, chosen in plans.values()
         if chosen
     ]
-    queued = await ctx.outbox.enqueue(items) if items else 0
+    queued = await ctx.enqueue(items)
     await ctx.state.put(COVERED_KEY, {"until": now.isoformat()})
     logger.info("Digest for %s: %d of %d messages queued", day, queued, len(items))
-    if queued and ctx.on_enqueued is not None:
-        await ctx.on_enqueued()
     return queued
 
 
@@ -141,8 +139,4 @@ def _decided(topic: ForumTopic) -> tuple[datetime, int]:
 
 
 def _recipient(sub: Subscriber) -> Recipient:
-    try:
-        kind = ChatKind(sub.chat_kind)
-    except ValueError:
-        kind = ChatKind.PRIVATE
-    return Recipient(ChannelName(sub.channel), ChatId(sub.chat_id), kind)
+    return Recipient(ChannelName(sub.channel), ChatId(sub.chat_id), ChatKind.parse(sub.chat_kind))

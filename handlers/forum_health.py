@@ -76,7 +76,4 @@ class ForumPoller:
             for user in sorted(users)
         ]
         logger.warning("Forum feed %s; alerting %d admin chats", kind, len(items))
-        if items:
-            await ctx.outbox.enqueue(items)
-            if ctx.on_enqueued is not None:
-                await ctx.on_enqueued()
+        await ctx.enqueue(items)

@@ -89,8 +89,8 @@ async def relay_new_topics(
         await ctx.topics.record(topic, decision="relayed", reason=verdict.reason)
         report.relayed.append(topic.topic_id)
     await _record_poll(ctx, now, ok=True, detail=f"{len(topics)} topics, {len(report.relayed)} new")
-    if report.queued and ctx.on_enqueued is not None:
-        await ctx.on_enqueued()
+    if report.queued:
+        await ctx.wake()
     return report
 
 

@@ -19,7 +19,7 @@ async def relay_topic(topic: Topic, ctx: HandlerContext, excerpt_chars: int = 60
         recipient = Recipient(
             ChannelName(dest.channel),
             ChatId(dest.chat_id),
-            ChatKind(dest.chat_kind),
+            ChatKind.parse(dest.chat_kind),
             dest.thread_id,
         )
         message = render_topic_alert(topic, recipient, ctx.tz, excerpt_chars)

@@ -16,7 +16,9 @@ async def subscriber_alerts(
     """Return one alert per subscriber who wants ``topic`` now (instant, board matches)."""
     items = []
     for sub in await ctx.subscribers.for_topic_alerts(topic.board_id):
-        recipient = Recipient(ChannelName(sub.channel), ChatId(sub.chat_id), _kind(sub.chat_kind))
+        recipient = Recipient(
+            ChannelName(sub.channel), ChatId(sub.chat_id), ChatKind.parse(sub.chat_kind)
+        )
         # Outside WhatsApp's 24-hour window the outbox sends the topic_alert template or skips
         # the row as "outside_window"; the daily digest then picks the topic up.
         message = render_topic_alert(topic, recipient, ctx.tz, excerpt_chars)
@@ -29,10 +31,3 @@ async def subscriber_alerts(
             )
         )
     return items
-
-
-def _kind(value: str) -> ChatKind:
-    try:
-        return ChatKind(value)
-    except ValueError:
-        return ChatKind.PRIVATE

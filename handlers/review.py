@@ -95,10 +95,7 @@ async def queue_review_cards(
     if not items:
         logger.warning("Topic %s is held but no review chat or admin is set", topic.topic_id)
         return 0
-    queued = await ctx.outbox.enqueue(items)
-    if queued and ctx.on_enqueued is not None:
-        await ctx.on_enqueued()
-    return queued
+    return await ctx.enqueue(items)
 
 
 def topic_from_row(row: ForumTopic) -> Topic:
@@ -127,8 +124,7 @@ async def decide(
         # Approving again is harmless (the idempotency keys stop repeats) and repairs a crash
         # between storing the decision and queueing the relay.
         await relay_topic(topic_from_row(row), ctx)
-        if ctx.on_enqueued is not None:
-            await ctx.on_enqueued()
+        await ctx.wake()
         return False, _already(row)
     if row.decision not in HELD:
         return False, _already(row)
@@ -147,8 +143,8 @@ async def decide(
     # Cards still waiting to go out would arrive with live buttons: they are not sent at all.
     await ctx.outbox.skip_pending("review", topic_id, f"decided: {verdict} by {name}")
     queued += await _update_cards(row, mark, ctx)
-    if queued and ctx.on_enqueued is not None:
-        await ctx.on_enqueued()
+    if queued:
+        await ctx.wake()
     return True, f"{mark}: topic {topic_id} “{row.subject}”."
 
 

@@ -31,6 +31,14 @@ class ChatKind(enum.StrEnum):
     GROUP = "group"
     CHANNEL = "channel"
 
+    @classmethod
+    def parse(cls, value: str) -> ChatKind:
+        """Return the kind named ``value``; anything unknown is treated as a private chat."""
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.PRIVATE
+
 
 @dataclass(frozen=True, slots=True)
 class Span:

@@ -74,3 +74,13 @@ def _inbound(text: str) -> InboundMessage:
 def test_commands_are_parsed_strictly(text: str, expected: tuple[str, str] | None) -> None:
     """Only a leading /name of letters, digits and _ is a command; the rest is its argument."""
     assert _inbound(text).command == expected
+
+
+def test_an_unknown_chat_kind_reads_as_private() -> None:
+    """Stored kinds parse back; an unknown one is treated as a private chat (the strictest pace)."""
+    assert [ChatKind.parse(v) for v in ("group", "channel", "private", "supergroup")] == [
+        ChatKind.GROUP,
+        ChatKind.CHANNEL,
+        ChatKind.PRIVATE,
+        ChatKind.PRIVATE,
+    ]
