@@ -77,7 +77,7 @@ def test_commands_are_parsed_strictly(text: str, expected: tuple[str, str] | Non
 
 
 def test_an_unknown_chat_kind_reads_as_private() -> None:
-    """Stored kinds parse back; an unknown one is treated as a private chat (the strictest pace)."""
+    """Stored kinds parse back; an unknown one is treated as a private chat."""
     assert [ChatKind.parse(v) for v in ("group", "channel", "private", "supergroup")] == [
         ChatKind.GROUP,
         ChatKind.CHANNEL,
