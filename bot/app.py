@@ -181,9 +181,7 @@ class Service:
     source: ForumSource
     leader: LeaderLock
     status: ServiceStatus
-    relay_settings: RelaySettings
     poller: ForumPoller
-    receipts: DeliveryReceipts
     receipt_queue: ReceiptQueue
     background: BackgroundWork = field(default_factory=BackgroundWork)
     destination_specs: list[DestinationSpec] = field(default_factory=list)
@@ -374,7 +372,6 @@ def build_service(
         source=forum,
         leader=leader_lock_for(db, config.cluster.leader_lock_id),
         status=status,
-        relay_settings=relay_settings,
         poller=ForumPoller(
             forum,
             ctx,
@@ -382,7 +379,6 @@ def build_service(
             interval=config.forum.poll_interval,
             alert_after=config.forum.failure_alert_after,
         ),
-        receipts=receipts,
         receipt_queue=ReceiptQueue(receipts),
         destination_specs=specs,
         rule_seeds=[

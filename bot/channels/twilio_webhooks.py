@@ -34,7 +34,6 @@ STATUS_ORDER: Mapping[str, int] = {
 }
 """Rank of each outbound status; an update may only replace a lower rank."""
 
-TERMINAL_STATUSES = frozenset({"undelivered", "failed", "canceled"})
 
 UNREACHABLE_CODES: Mapping[int, str] = {
     63016: "outside_window",
@@ -123,15 +122,6 @@ def failure_key(error_code: int | None) -> str:
 def status_rank(status: str) -> int:
     """Return the rank of ``status``; unknown statuses rank below all known ones."""
     return STATUS_ORDER.get(status.lower(), -1)
-
-
-def is_status_advance(current: str | None, new: str) -> bool:
-    """Return whether ``new`` may replace ``current`` (callbacks arrive late and twice)."""
-    if current is None:
-        return status_rank(new) >= 0
-    if current.lower() in TERMINAL_STATUSES:
-        return False
-    return status_rank(new) > status_rank(current)
 
 
 def whatsapp_address(number: str) -> str:
