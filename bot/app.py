@@ -1,62 +1,58 @@
-"""Composition root: the only module that wires concrete classes together."""
+"""Composition root: the only module that wires concrete classes together.
+
+Platforms are wired from their declarations (``bot.channels.PLATFORMS``), features from
+theirs (``handlers.FEATURES``); nothing here names a platform or a feature.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
 from starlette.routing import BaseRoute
 
-from bot.channels.console import ConsoleChannel
-from bot.channels.twilio_webhooks import StatusUpdate, failure_key, status_rank
+from bot.channels import PLATFORMS
+from bot.channels.console.adapter import ConsoleChannel
+from bot.channels.platform import ChannelHooks, Platform, ServesWebRoutes
 from bot.config import Config
-from bot.core.channel import Channel, ChannelRegistry, InboundHandler
+from bot.core.channel import Capabilities, Channel, ChannelRegistry
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRegistry
-from bot.core.messages import InboundMessage
+from bot.core.messages import InboundMessage, Recipient
+from bot.core.tasks import BackgroundWork
+from bot.domain.destinations import DestinationSpec
+from bot.domain.rules import RuleSeedSpec
 from bot.forum.smf import SmfFeedSource
 from bot.forum.source import ForumSource
+from bot.outbox.port import OutboxPort, WorkSignal
 from bot.outbox.preflight import DeliveryPreflight
-from bot.outbox.ratelimit import RateLimiter, RatePolicy
+from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.receipt_queue import ReceiptQueue
 from bot.outbox.receipts import DeliveryReceipts
 from bot.outbox.worker import OutboxWorker
 from bot.status import ServiceStatus
 from bot.storage.db import Database
 from bot.storage.leader import LeaderLock, leader_lock_for
-from bot.storage.repositories.destinations import DestinationRepo, DestinationSpec
-from bot.storage.repositories.dialogs import DialogRepo
-from bot.storage.repositories.inbound import InboundDedupRepo
+from bot.storage.repositories import Repositories
 from bot.storage.repositories.outbox import OutboxRepo
-from bot.storage.repositories.recipients import RecipientStateRepo
-from bot.storage.repositories.rules import RuleRepo, RuleSeedSpec
-from bot.storage.repositories.state import StateRepo
-from bot.storage.repositories.subscribers import SubscriberRepo
-from bot.storage.repositories.topics import TopicRepo
-from bot.webhooks import BackgroundWork
-from handlers import build_dispatcher, register_commands
+from handlers import build_dispatcher, declared_jobs, flow_table, register_commands
 from handlers.context import AdminPolicy, HandlerContext
-from handlers.digest import send_digest
 from handlers.dispatch import Dispatcher
-from handlers.forum_health import ForumPoller
-from handlers.relay import POLL_STATE_KEY, RelaySettings
-from handlers.relay_gate import ScreeningSettings
-from handlers.spam import SpamPolicy
+from handlers.feature import Job
+from handlers.relay.poll import POLL_STATE_KEY
+from handlers.settings import (
+    FeatureSettings,
+    RelaySettings,
+    ScreeningSettings,
+    SpamPolicy,
+)
 
 logger = logging.getLogger(__name__)
-
-INBOUND_DEDUPE_KEEP = timedelta(days=14)
-"""Telegram keeps undelivered updates 24 h and Twilio retries within minutes; 14 days is ample."""
-WHATSAPP_WINDOW = timedelta(hours=24)
-"""WhatsApp's customer-service window: free-form messages only this long after the person's last."""
-
-ChannelFactory = Callable[[Config, InboundHandler, "ConsoleOutput"], Channel | None]
 
 
 @dataclass(slots=True)
@@ -79,94 +75,6 @@ def _open_append(path: Path) -> TextIO:
     return path.open("a", encoding="utf-8", buffering=1)
 
 
-def _console(name: str, style: str) -> ChannelFactory:
-    def build(config: Config, on_message: InboundHandler, out: ConsoleOutput) -> Channel:
-        return ConsoleChannel(
-            name, on_message=on_message, style=style, stream=out.stream, open_output=out.opener()
-        )
-
-    return build
-
-
-def _telegram(config: Config, on_message: InboundHandler, out: ConsoleOutput) -> Channel | None:
-    mode = config.telegram.mode
-    if mode == "off":
-        return None
-    if mode == "console":
-        return _console("telegram", "telegram")(config, on_message, out)
-    from bot.channels.telegram import TelegramChannel
-
-    assert config.telegram.token is not None  # the config check requires it in live mode
-    secret = config.telegram.webhook_secret
-    return TelegramChannel(
-        config.telegram.token.get_secret_value(),
-        on_message,
-        base_url=config.telegram.base_url,
-        base_file_url=config.telegram.base_file_url,
-        webhook_url=config.telegram.webhook_url,
-        webhook_secret=secret.get_secret_value() if secret else None,
-        link_preview=config.telegram.link_preview,
-    )
-
-
-def _whatsapp(config: Config, on_message: InboundHandler, out: ConsoleOutput) -> Channel | None:
-    mode = config.whatsapp.mode
-    if mode == "off":
-        return None
-    if mode == "console":
-        return _console("whatsapp", "whatsapp")(config, on_message, out)
-    from bot.channels.whatsapp import WhatsAppChannel, WhatsAppTemplate
-
-    sid, token = config.twilio.account_sid, config.twilio.auth_token
-    # The config check requires both in live mode.
-    assert sid is not None
-    assert token is not None
-    return WhatsAppChannel(
-        sid.get_secret_value(),
-        token.get_secret_value(),
-        config.whatsapp.from_number,
-        on_message,
-        api_base_url=config.twilio.api_base_url,
-        status_callback_url=f"{config.web.public_url}/webhooks/twilio/status",
-        templates={
-            kind: WhatsAppTemplate(t.content_sid, tuple(t.variables))
-            for kind, t in config.whatsapp.templates.items()
-        },
-    )
-
-
-# Adding a platform: one adapter module and one line here.
-CHANNEL_FACTORIES: Mapping[str, ChannelFactory] = {
-    "console": _console("console", "telegram"),
-    "telegram": _telegram,
-    "whatsapp": _whatsapp,
-}
-
-
-def rate_policies(config: Config) -> dict[str, RatePolicy]:
-    """Return each channel's rate policy from the configuration."""
-    tg = config.telegram.rate
-    wa = config.whatsapp.rate
-    telegram = RatePolicy(
-        global_per_second=tg.global_per_second,
-        global_burst=tg.global_burst,
-        per_chat_per_second=tg.per_chat_per_second,
-        per_chat_burst=tg.per_chat_burst,
-        per_group_per_minute=tg.per_group_per_minute,
-        per_group_burst=tg.per_group_burst,
-    )
-    whatsapp = RatePolicy(
-        global_per_second=wa.per_second,
-        global_burst=wa.burst,
-        per_chat_per_second=None,
-        per_chat_burst=1,
-        per_group_per_minute=None,
-        per_group_burst=1,
-    )
-    # The console stands in for the platforms, so it keeps their pace.
-    return {"telegram": telegram, "whatsapp": whatsapp, "console": telegram}
-
-
 @dataclass(slots=True)
 class Service:
     """Every long-lived part of one Minbar process, wired and not yet started."""
@@ -178,69 +86,60 @@ class Service:
     ctx: HandlerContext
     dispatcher: Dispatcher
     worker: OutboxWorker
-    source: ForumSource
     leader: LeaderLock
     status: ServiceStatus
-    poller: ForumPoller
     receipt_queue: ReceiptQueue
+    jobs: list[Job]
     background: BackgroundWork = field(default_factory=BackgroundWork)
     destination_specs: list[DestinationSpec] = field(default_factory=list)
     rule_seeds: list[RuleSeedSpec] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
-    async def poll_forum(self) -> None:
-        """Poll the forum once and relay what is new (the scheduler's job)."""
-        report = await self.poller.poll()
-        if report is not None and (report.relayed or report.skipped_backfill or report.held):
-            logger.info(
-                "Forum poll: %d topics, relayed %s, marked seen without relaying %s",
-                report.fetched,
-                report.relayed,
-                report.skipped_backfill,
-            )
-
-    async def send_digest(self) -> None:
-        """Queue today's digest for digest subscribers (the scheduler's daily job)."""
-        queued = await send_digest(self.ctx, self.clock.now())
-        if queued:
-            logger.info("Digest queued for %d subscribers", queued)
-        self.worker.notify()
-
-    async def prune(self) -> None:
-        """Forget inbound ids past any redelivery and expired dialogs (the nightly job)."""
-        seen = await self.ctx.inbound.prune(self.clock.now() - INBOUND_DEDUPE_KEEP)
-        dialogs = await self.ctx.dialogs.prune_expired()
-        logger.info("Housekeeping: %d inbound ids and %d dialogs forgotten", seen, dialogs)
+    @property
+    def source(self) -> ForumSource:
+        """Return the forum feed the poll job reads."""
+        assert self.ctx.forum is not None  # build_service always sets one
+        return self.ctx.forum
 
     def web_routes(self) -> list[BaseRoute]:
-        """Return the webhook routes of the live channels."""
-        from bot.channels.telegram import TelegramChannel
-        from bot.channels.whatsapp import WhatsAppChannel
-        from bot.webhooks import telegram_route, twilio_routes
-
+        """Return the webhook routes of every live channel that receives by webhook."""
         routes: list[BaseRoute] = []
-        telegram = self.channels.get("telegram")
-        if isinstance(telegram, TelegramChannel) and self.config.telegram.webhook_url:
-            routes.append(telegram_route(telegram))
-        whatsapp = self.channels.get("whatsapp")
-        token = self.config.twilio.auth_token
-        if isinstance(whatsapp, WhatsAppChannel) and token is not None:
-            queue = self.receipt_queue
-
-            def on_status(update: StatusUpdate) -> None:
-                queue.submit(update.message_sid, update.status, update.error_code)
-
-            routes += twilio_routes(
-                auth_token=token.get_secret_value(),
-                public_url=self.config.web.public_url,
-                on_inbound=whatsapp.process_inbound,
-                on_status=on_status,
-                work=self.background,
-            )
+        for channel in self.channels:
+            if isinstance(channel, ServesWebRoutes):
+                routes += channel.web_routes()
         return routes
 
     async def dispatch(self, message: InboundMessage) -> None:
         """Hand an inbound message to the dispatcher."""
         await self.dispatcher.handle(message)
+
+
+def feature_settings(config: Config, review_chats: Sequence[Recipient]) -> FeatureSettings:
+    """Return the features' knobs from the configuration."""
+    spam = config.relay.spam
+    return FeatureSettings(
+        bot_name=config.service.name,
+        tz=config.service.tz,
+        relay=RelaySettings(
+            limit=config.forum.limit,
+            backfill=config.forum.backfill,
+            fetch_full_text=config.forum.fetch_full_text,
+            poll_interval=config.forum.poll_interval,
+            failure_alert_after=config.forum.failure_alert_after,
+            digest_time=config.relay.digest_time,
+            screening=ScreeningSettings(
+                mode=config.relay.mode,
+                review_chats=tuple(review_chats),
+                spam=SpamPolicy(
+                    enabled=spam.enabled,
+                    threshold=spam.threshold,
+                    blocked_words=tuple(spam.blocked_words),
+                    allowed_scripts=tuple(spam.allowed_scripts),
+                    max_links=spam.max_links,
+                ),
+            ),
+        ),
+    )
 
 
 def build_service(
@@ -250,72 +149,78 @@ def build_service(
     console_stream: TextIO | None = None,
     channel_overrides: Mapping[str, Channel] | None = None,
     source: ForumSource | None = None,
+    console_only: bool = False,
+    platforms: Sequence[Platform] = PLATFORMS,
 ) -> Service:
-    """Wire every part of the service from the configuration."""
+    """Wire every part of the service from the configuration.
+
+    ``console_only`` prints every platform to the console whatever its configured mode, so a
+    terminal session (``minbar chat``) can never reach a real chat, whichever platforms exist.
+    """
     clock = clock or SystemClock()
     db = Database(config.database.url, echo=config.database.echo)
     outbox = OutboxRepo(db, clock)
-    state = StateRepo(db, clock)
-    destinations = DestinationRepo(db, clock)
-    recipients = RecipientStateRepo(db, clock)
+    repos = Repositories.open(db, clock)
+    signal = WorkSignal()
     commands: CommandRegistry[HandlerContext] = CommandRegistry()
     register_commands(commands)
-    channels = ChannelRegistry()
+    modes = {p.name: "console" if console_only else p.mode(config) for p in platforms}
+    declared = {p.name: p.capabilities(config) for p in platforms if modes[p.name] != "off"}
+    channels = ChannelRegistry(declared=declared)
     status = ServiceStatus(
         db=db,
         channels=channels,
         clock=clock,
         outbox=outbox,
-        state=state,
-        destinations=destinations,
+        state=repos.state,
+        destinations=repos.destinations,
         poll_state_key=POLL_STATE_KEY,
     )
+    review_chats = [
+        chat
+        for p in platforms
+        if modes[p.name] != "off" and declared[p.name].buttons
+        for chat in p.admin_chats(config)
+    ]
     ctx = HandlerContext(
-        outbox=outbox,
-        subscribers=SubscriberRepo(db, clock),
-        destinations=destinations,
-        topics=TopicRepo(db, clock),
-        dialogs=DialogRepo(db, clock),
-        inbound=InboundDedupRepo(db, clock),
-        state=state,
-        recipients=recipients,
-        rules=RuleRepo(db, clock),
+        repos=repos,
+        outbox=OutboxPort(outbox, signal),
         clock=clock,
-        tz=config.service.tz,
-        admins=AdminPolicy(
-            {
-                "telegram": frozenset(str(a) for a in config.admins.telegram),
-                "whatsapp": frozenset(config.admins.whatsapp),
-                "console": frozenset({"console-admin"}),
-            }
-        ),
+        admins=AdminPolicy({p.name: p.admins(config) for p in platforms}),
         commands=commands,
         status=status,
         channels=channels,
-        bot_name=config.service.name,
+        settings=feature_settings(config, review_chats),
+        forum=source
+        or SmfFeedSource(
+            config.forum.feed_url, timeout=config.forum.timeout, user_agent=config.forum.user_agent
+        ),
+        flows=flow_table(),
     )
     dispatcher = build_dispatcher(ctx)
+    receipts = DeliveryReceipts(outbox, repos.recipients, repos.subscribers, clock=clock)
+    receipt_queue = ReceiptQueue(receipts)
+    background = BackgroundWork()
+    hooks = ChannelHooks(dispatcher.handle, receipt_queue.submit, background)
     out = ConsoleOutput(stream=console_stream, path=config.console.output)
     overrides = dict(channel_overrides or {})
-    for name, factory in CHANNEL_FACTORIES.items():
-        channel = overrides.pop(name, None) or factory(config, dispatcher.handle, out)
+    for platform in platforms:
+        mode = modes[platform.name]
+        channel = overrides.pop(platform.name, None)
+        if channel is None and mode == "live" and platform.build_live is not None:
+            channel = platform.build_live(config, hooks)
+        elif channel is None and mode != "off":
+            channel = _console(platform.name, declared[platform.name], hooks, out)
         if channel is not None:
             channels.add(channel)
     for channel in overrides.values():
         channels.add(channel)
-    limiters = {name: RateLimiter(policy) for name, policy in rate_policies(config).items()}
-    subscribers = ctx.subscribers
-    preflight = DeliveryPreflight(
-        subscribers,
-        windows={"whatsapp": WHATSAPP_WINDOW},
-        templates={"whatsapp": frozenset(config.whatsapp.templates)},
-        clock=clock,
-    )
+    policies = {p.name: p.rate_policy(config) for p in platforms}
     worker = OutboxWorker(
         outbox,
-        recipients,
+        repos.recipients,
         channels,
-        limiters,
+        {name: RateLimiter(policy) for name, policy in policies.items()},
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
         clock=clock,
         batch_size=config.outbox.batch_size,
@@ -325,42 +230,9 @@ def build_service(
         max_attempts=config.outbox.max_attempts,
         backoff_base=config.outbox.backoff_base,
         backoff_max=config.outbox.backoff_max,
-        preflight=preflight,
+        preflight=_preflight(repos, declared, clock),
+        signal=signal,
     )
-    forum = source or SmfFeedSource(
-        config.forum.feed_url, timeout=config.forum.timeout, user_agent=config.forum.user_agent
-    )
-    spam = config.relay.spam
-    relay_settings = RelaySettings(
-        limit=config.forum.limit,
-        backfill=config.forum.backfill,
-        fetch_full_text=config.forum.fetch_full_text,
-        screening=ScreeningSettings(
-            mode=config.relay.mode,
-            review_chats=tuple(config.relay.review_chats),
-            spam=SpamPolicy(
-                enabled=spam.enabled,
-                threshold=spam.threshold,
-                blocked_words=tuple(spam.blocked_words),
-                allowed_scripts=tuple(spam.allowed_scripts),
-                max_links=spam.max_links,
-            ),
-        ),
-    )
-    receipts = DeliveryReceipts(
-        outbox, recipients, subscribers, rank=status_rank, failure_key=failure_key, clock=clock
-    )
-    specs = [
-        DestinationSpec(
-            channel=d.channel,
-            chat_id=d.chat_id,
-            chat_kind=d.kind,
-            thread_id=d.thread_id,
-            name=d.name,
-            boards=tuple(d.boards),
-        )
-        for d in config.relay.destinations
-    ]
     return Service(
         config=config,
         db=db,
@@ -369,20 +241,50 @@ def build_service(
         ctx=ctx,
         dispatcher=dispatcher,
         worker=worker,
-        source=forum,
         leader=leader_lock_for(db, config.cluster.leader_lock_id),
         status=status,
-        poller=ForumPoller(
-            forum,
-            ctx,
-            relay_settings,
-            interval=config.forum.poll_interval,
-            alert_after=config.forum.failure_alert_after,
-        ),
-        receipt_queue=ReceiptQueue(receipts),
-        destination_specs=specs,
+        receipt_queue=receipt_queue,
+        jobs=declared_jobs(),
+        background=background,
+        destination_specs=[
+            DestinationSpec(
+                channel=d.channel,
+                chat_id=d.chat_id,
+                chat_kind=d.kind,
+                thread_id=d.thread_id,
+                name=d.name,
+                boards=tuple(d.boards),
+            )
+            for d in config.relay.destinations
+        ],
         rule_seeds=[
             RuleSeedSpec.from_ref(r.destination, r.filter, r.board, r.include, r.exclude)
             for r in config.relay.rules
         ],
+        warnings=[w for p in platforms if modes[p.name] == "live" for w in p.warnings(config)],
+    )
+
+
+def _console(
+    name: str, capabilities: Capabilities, hooks: ChannelHooks, out: ConsoleOutput
+) -> Channel:
+    return ConsoleChannel(
+        name,
+        capabilities=capabilities,
+        on_message=hooks.on_inbound,
+        stream=out.stream,
+        open_output=out.opener(),
+    )
+
+
+def _preflight(
+    repos: Repositories, declared: Mapping[str, Capabilities], clock: Clock
+) -> DeliveryPreflight:
+    """Return the last check before a send, from each platform's window and templates."""
+    windows = {n: c.session_window for n, c in declared.items() if c.session_window is not None}
+    return DeliveryPreflight(
+        repos.subscribers,
+        windows=windows,
+        templates={n: declared[n].templates for n in windows},
+        clock=clock,
     )

@@ -69,18 +69,21 @@ def chat(
     user: Annotated[str, typer.Option(help="Your user id in the chat.")] = "console-user",
     name: Annotated[str, typer.Option(help="Your display name.")] = "Guest",
     admin: Annotated[bool, typer.Option(help="Chat as the console admin.")] = False,
-    style: Annotated[
-        str, typer.Option(help="Show replies as telegram or whatsapp would.")
-    ] = "telegram",
+    platform: Annotated[
+        str,
+        typer.Option(help="Talk as a person on this platform (console, telegram, whatsapp)."),
+    ] = "console",
 ) -> None:
     """Talk to the bot in this terminal, through the same handlers the platforms use."""
-    from bot.chat import run_chat
     from bot.logs import configure_logging
+    from bot.tools.chat import run_chat
 
     cfg = _load(config)
     configure_logging("WARNING", "text", secrets=_secrets(cfg))
     try:
-        asyncio.run(run_chat(cfg, user="console-admin" if admin else user, name=name, style=style))
+        asyncio.run(
+            run_chat(cfg, user="console-admin" if admin else user, name=name, platform=platform)
+        )
     except BotError as exc:
         _fail(str(exc))
 
@@ -117,7 +120,7 @@ def bench_outbox(
     ] = None,
 ) -> None:
     """Enqueue N messages for N recipients and drain them through an instant channel."""
-    from bot.outbox.bench import format_bench, run_outbox_bench
+    from bot.tools.bench_outbox import format_bench, run_outbox_bench
 
     result = asyncio.run(run_outbox_bench(messages, db_url=db_url))
     typer.echo(format_bench(result))
@@ -129,8 +132,8 @@ def bench_relay(
     interval: Annotated[float, typer.Option(min=10, help="forum.poll_interval in seconds.")] = 10.0,
 ) -> None:
     """Measure feed-to-chat latency against a local server replaying the SMF captures."""
-    from bot.bench_relay import format_relay_bench, run_relay_bench
     from bot.logs import configure_logging
+    from bot.tools.bench_relay import format_relay_bench, run_relay_bench
 
     configure_logging("WARNING", "text")
     typer.echo(format_relay_bench(asyncio.run(run_relay_bench(trials, interval))))
@@ -141,8 +144,8 @@ def bench_telegram(
     recipients: Annotated[int, typer.Option(min=1, help="Private chats to message.")] = 3000,
 ) -> None:
     """Send to N chats through the service against a fake Bot API with Telegram's limits."""
-    from bot.bench_platforms import format_platform_bench, run_platform_bench
     from bot.logs import configure_logging
+    from bot.tools.bench_platforms import format_platform_bench, run_platform_bench
 
     configure_logging("WARNING", "text")
     result = asyncio.run(run_platform_bench("telegram", recipients))
@@ -156,8 +159,8 @@ def bench_whatsapp(
     sender_rate: Annotated[float, typer.Option(help="whatsapp.rate.per_second.")] = 79.2,
 ) -> None:
     """Send to N numbers through the service against a fake Twilio API at a sender rate."""
-    from bot.bench_platforms import format_platform_bench, run_platform_bench
     from bot.logs import configure_logging
+    from bot.tools.bench_platforms import format_platform_bench, run_platform_bench
 
     configure_logging("WARNING", "text")
     result = asyncio.run(

@@ -6,23 +6,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Generator
-from urllib.parse import urlsplit
 
 import uvicorn
 
 from bot.app import Service
-from bot.config import Config
 from bot.core.channel import SupportsCommandMenu
 from bot.core.errors import BotError
 from bot.storage.migrate import upgrade_database
 from bot.web import create_web_app
-from handlers.rules import seed_rules_from_config
-from scheduler.setup import (
-    build_scheduler,
-    schedule_digest,
-    schedule_forum_poll,
-    schedule_prune,
-)
+from scheduler.setup import build_scheduler, register_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -87,14 +79,14 @@ class Runtime:
                 f"another Minbar process is already running on {config.database.display_url}. "
                 "With SQLite run one process; use PostgreSQL to run several."
             )
-        await svc.ctx.destinations.sync_from_config(svc.destination_specs)
-        await seed_rules_from_config(svc.ctx.rules, svc.rule_seeds)
-        for warning in deployment_warnings(config):
+        await svc.ctx.repos.destinations.sync_from_config(svc.destination_specs)
+        stored = await svc.ctx.repos.rules.seed_from_config(svc.rule_seeds)
+        logger.info("Relay rules from config: %d", len(stored))
+        for warning in svc.warnings:
             logger.warning("%s", warning)
         await svc.channels.start_all()
         await self._publish_command_menus()
         svc.status.started_at = svc.clock.now()
-        svc.ctx.on_enqueued = self._wake_worker
         self._tasks.append(asyncio.create_task(svc.worker.run(self._stop), name="outbox-worker"))
         self._tasks.append(
             asyncio.create_task(svc.receipt_queue.run(self._stop), name="delivery-reports")
@@ -107,9 +99,6 @@ class Runtime:
         if self._lead:
             self._tasks.append(asyncio.create_task(self._leader_loop(), name="leader"))
         logger.info("Minbar started: channels %s", ", ".join(svc.channels.names()))
-
-    async def _wake_worker(self) -> None:
-        self.service.worker.notify()
 
     async def _publish_command_menus(self) -> None:
         menu = self.service.ctx.commands.menu()
@@ -171,11 +160,7 @@ class Runtime:
         if not self._scheduler_started:
             self._scheduler.start(paused=True)
             self._scheduler_started = True
-        schedule_forum_poll(
-            self._scheduler, svc, interval_seconds=svc.config.forum.poll_interval, first_run=now
-        )
-        schedule_digest(self._scheduler, svc, at=svc.config.relay.digest_time)
-        schedule_prune(self._scheduler, svc)
+        register_jobs(self._scheduler, svc.jobs, svc.ctx, now=now)
         self._scheduler.resume()
         logger.info("This process leads: scheduler and forum poller running")
 
@@ -228,24 +213,3 @@ async def run_until_stopped(runtime: Runtime) -> None:
         await runtime.wait()
     finally:
         await runtime.stop()
-
-
-def deployment_warnings(config: Config) -> list[str]:
-    """Return settings that work against fakes but not against the real platforms."""
-    warnings = []
-    host = (urlsplit(config.web.public_url).hostname or "").lower()
-    if config.whatsapp.mode == "live" and (host == "localhost" or host.startswith("127.")):
-        warnings.append(
-            f"web.public_url is {config.web.public_url}: Twilio cannot reach a loopback address, "
-            "and webhook signatures are checked against this URL"
-        )
-    if (
-        config.telegram.mode == "live"
-        and not config.telegram.webhook_url
-        and not config.database.is_sqlite
-    ):
-        warnings.append(
-            "telegram long polling allows one process per bot; to run several processes on "
-            "PostgreSQL set telegram.webhook_url"
-        )
-    return warnings

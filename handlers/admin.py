@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.commands import command
-from bot.core.messages import InboundMessage, bold, plain
+from bot.core.commands import ADMINS, Role, command
+from bot.core.messages import ChatKind, InboundMessage, bold, plain
 from handlers.context import HandlerContext, StatusSnapshot
+from handlers.feature import Feature
 
 
 @command("start", help="Welcome and what this bot does")
@@ -28,8 +29,12 @@ async def start(message: InboundMessage, argument: str, ctx: HandlerContext) -> 
 @command("help", help="List the commands you can use")
 async def help_(message: InboundMessage, argument: str, ctx: HandlerContext) -> None:
     """Answer with the commands this user may run."""
-    is_admin = ctx.admins.is_admin(message.channel, message.sender_id)
-    await ctx.reply(message, [bold("Commands\n"), plain(ctx.commands.help_text(is_admin=is_admin))])
+    roles = {Role.MEMBER}
+    if message.chat_kind is ChatKind.PRIVATE:
+        roles.add(Role.GROUP_ADMIN)  # their own chat
+    if ctx.admins.is_admin(message.channel, message.sender_id):
+        roles.add(Role.ADMIN)
+    await ctx.reply(message, [bold("Commands\n"), plain(ctx.commands.help_text(roles))])
 
 
 @command("chatid", help="Show this chat's id (to configure a channel or group)")
@@ -46,9 +51,7 @@ async def chatid(message: InboundMessage, argument: str, ctx: HandlerContext) ->
     )
 
 
-@command(
-    "status", help="Service health: uptime, database, channels, outbox, forum", admin_only=True
-)
+@command("status", help="Service health: uptime, database, channels, outbox, forum", who=ADMINS)
 async def status(message: InboundMessage, argument: str, ctx: HandlerContext) -> None:
     """Report the service's health to an admin."""
     snapshot = await ctx.status.snapshot()
@@ -82,3 +85,6 @@ def render_status(snap: StatusSnapshot, now: datetime) -> str:
     if snap.unhealthy_destinations:
         lines.append("Destinations with errors: " + "; ".join(snap.unhealthy_destinations))
     return "\n".join(lines)
+
+
+FEATURE = Feature(name="admin", commands=[start, help_, chatid, status])

@@ -1,45 +1,37 @@
-"""What a handler may use: repositories, the outbox, the clock and the service's status."""
+"""What a handler may use: repositories, the outbox port, the clock, channels and settings."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.core.channel import ChannelRegistry
+from bot.core.channel import Capabilities, ChannelRegistry
 from bot.core.clock import Clock
 from bot.core.commands import CommandRegistry
 from bot.core.ids import ChannelName
 from bot.core.messages import ChatKind, Choice, InboundMessage, Span, text_message
 from bot.core.status import StatusProvider, StatusSnapshot
-from bot.storage.repositories.dialogs import DialogRepo
-from bot.storage.repositories.inbound import InboundDedupRepo
-from bot.storage.repositories.outbox import NewOutboxItem, OutboxRepo
-from bot.storage.repositories.recipients import RecipientStateRepo
-from bot.storage.repositories.rules import RuleRepo
-from bot.storage.repositories.state import StateRepo
-from bot.storage.repositories.subscribers import SubscriberRepo
+from bot.domain.dialogs import OFFER_FLOW
+from bot.domain.outbox import NewOutboxItem
+from bot.forum.source import ForumSource
+from bot.outbox.port import OutboxPort
+from bot.storage.repositories import Repositories
+from handlers.settings import FeatureSettings
 
 if TYPE_CHECKING:
-    from bot.storage.repositories.destinations import DestinationRepo
-    from bot.storage.repositories.topics import TopicRepo
-
+    from handlers.flows import Flow
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["AdminPolicy", "HandlerContext", "StatusProvider", "StatusSnapshot"]
 
-CHOICES_TTL = timedelta(hours=24)
-"""How long numbered options offered in a chat can still be picked by replying a number."""
-
-
-def offered_choices_key(channel: str, chat_id: str) -> str:
-    """Return the state key under which a chat's numbered options are kept."""
-    return f"choices:{channel}:{chat_id}"
+OFFER_TTL = timedelta(hours=24)
+"""How long numbered options offered outside a flow can still be picked by their number."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,45 +49,33 @@ class AdminPolicy:
 class HandlerContext:
     """Dependencies of every handler; built once in ``bot.app``."""
 
-    outbox: OutboxRepo
-    subscribers: SubscriberRepo
-    destinations: DestinationRepo
-    topics: TopicRepo
-    dialogs: DialogRepo
-    inbound: InboundDedupRepo
-    state: StateRepo
-    recipients: RecipientStateRepo
-    rules: RuleRepo
+    repos: Repositories
+    outbox: OutboxPort
     clock: Clock
-    tz: ZoneInfo
     admins: AdminPolicy
     commands: CommandRegistry[HandlerContext]
     status: StatusProvider
-    channels: ChannelRegistry = field(default_factory=ChannelRegistry)
-    """The running channels, for capability checks (buttons, edits, group admins)."""
-    bot_name: str = "Minbar"
-    on_enqueued: Callable[[], Awaitable[None]] | None = None
-    """Wakes the outbox worker so a reply does not wait for the next poll."""
+    channels: ChannelRegistry
+    """The channels of this process and every platform's capabilities."""
+    settings: FeatureSettings = field(default_factory=FeatureSettings)
+    forum: ForumSource | None = None
+    """The forum feed; only the leader's jobs read it."""
+    flows: Mapping[str, Flow] = field(default_factory=dict)
+    """Every feature's flows by name (and by button prefix), so any handler can start one."""
 
-    async def enqueue(self, items: Sequence[NewOutboxItem]) -> int:
-        """Queue outbox rows and wake the worker when any is new; return how many were new."""
-        queued = await self.outbox.enqueue(items) if items else 0
-        if queued:
-            await self.wake()
-        return queued
+    @property
+    def tz(self) -> ZoneInfo:
+        """Return the service's time zone (dates people read are local)."""
+        return self.settings.tz
 
-    async def wake(self) -> None:
-        """Wake the outbox worker so new rows do not wait for its next poll."""
-        if self.on_enqueued is not None:
-            await self.on_enqueued()
+    @property
+    def bot_name(self) -> str:
+        """Return the name the bot introduces itself with."""
+        return self.settings.bot_name
 
-    def has_buttons(self, channel: str) -> bool:
-        """Return whether ``channel`` shows choices as buttons (else as numbered options)."""
-        adapter = self.channels.get(channel)
-        if adapter is None:
-            # Not running here (tests, a channel switched off): WhatsApp never has buttons.
-            return channel != "whatsapp"
-        return bool(getattr(adapter, "supports_buttons", True))
+    def capabilities(self, channel: str) -> Capabilities:
+        """Return what ``channel`` can show and demands."""
+        return self.channels.capabilities(channel)
 
     async def refuse(self, message: InboundMessage, text: str) -> None:
         """Say no in a private chat; in a group only log it (anyone could flood the group)."""
@@ -117,18 +97,37 @@ class HandlerContext:
         *,
         choices: Iterable[Choice] = (),
         part: int = 0,
-    ) -> None:
-        """Queue an answer to ``message`` in the same chat (idempotent per inbound message)."""
-        ref = message.message_ref or f"anon:{uuid.uuid4().hex}"
+        edit_of: str | None = None,
+        remember: bool = True,
+    ) -> str:
+        """Queue an answer to ``message`` in the same chat; return its outbox key.
+
+        Idempotent per inbound message and part. Choices offered on a platform without
+        buttons are remembered in the chat's dialog row, so a typed number picks one; that
+        replaces whatever the row held (the last list a person saw is what a number means).
+        Flows pass ``remember=False``: they keep their options in their own row.
+        """
+        key = answer_key(message, part, edit=edit_of is not None)
         out = text_message(message.reply_to, spans, choices=choices, kind="reply")
-        await self.enqueue([NewOutboxItem(f"reply:{ref}:{part}", out)])
+        if edit_of is not None:
+            out = replace(out, edit_of=edit_of)
+        await self.outbox.enqueue([NewOutboxItem(key, out)])
         offered = [c for c in out.choices if c.data is not None]
-        if offered and not self.has_buttons(message.channel):
-            # The platform shows numbered options: remember them so "2" can pick one.
-            await self.state.put(
-                offered_choices_key(message.channel, message.chat_id),
-                {
-                    "choices": [{"label": c.label, "data": c.data} for c in offered],
-                    "until": (self.clock.now() + CHOICES_TTL).isoformat(),
-                },
+        if remember and offered and not self.capabilities(message.channel).buttons:
+            await self.repos.dialogs.save(
+                message.channel,
+                message.chat_id,
+                flow=OFFER_FLOW,
+                step="",
+                data={},
+                ttl_seconds=OFFER_TTL.total_seconds(),
+                options=offered,
+                prompt_ref=key,
             )
+        return key
+
+
+def answer_key(message: InboundMessage, part: int = 0, *, edit: bool = False) -> str:
+    """Return the outbox key of the answer to ``message`` (one per message, part and kind)."""
+    ref = message.message_ref or f"anon:{uuid.uuid4().hex}"
+    return f"reply:{ref}:{part}" + (":edit" if edit else "")

@@ -1,60 +1,75 @@
-"""Route every inbound message: dedupe, then command, dialog step, keyword or fallback."""
+"""Route every inbound message, once: to a button's owner, a command, a flow, a word, or help.
+
+The order, for one message (a Telegram button press and a WhatsApp "2" take the same road):
+
+1. dedupe on the platform's id; cut hostile lengths; membership changes go to their hooks;
+2. a private chat's last inbound time is stamped (WhatsApp's 24-hour window);
+3. the chat's dialog row is read; an expired flow says so once and is forgotten;
+4. a pressed button goes to its owner: the open flow, a flow it enters again, or a handler;
+5. a ``/command`` runs (its roles checked here, once);
+6. inside an open flow its cancel words end it (CANCEL, END, QUIT);
+7. priority words (STOP and its kin) work everywhere, even in the middle of a flow, and
+   before any typed option could be read as a pick;
+8. a typed number (or an option's word) where there are no buttons is the button it names:
+   it becomes the same :class:`~handlers.flows.Answer` a press gives, resolved against the
+   options the dialog row offered;
+9. any other text of a private chat goes to the open flow;
+10. a flow's entry word (where people talk in words), then the features' words;
+11. a polite pointer to help, in private chats only (the bot never speaks unprompted in groups).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from bot.core.choices import match_choice
-from bot.core.messages import ChatKind, Choice, InboundMessage
-from handlers.context import HandlerContext, offered_choices_key
+from bot.core.choices import keyword_of, pick_choices
+from bot.core.messages import ChatKind, InboundMessage
+from bot.domain.dialogs import DialogState
+from handlers.context import HandlerContext
+from handlers.feature import ChoiceRoute, Feature, KeywordHandler, MembershipHandler
+from handlers.flows import Answer, Flow, begin, cancel, resume
+from handlers.permissions import may, refusal
 
 logger = logging.getLogger(__name__)
 
 MAX_INBOUND_TEXT = 4096
 """Longer texts are cut before any handler sees them (hostile input)."""
 
-KeywordHandler = Callable[[InboundMessage, HandlerContext], Awaitable[bool]]
-"""Return True when the message was handled (e.g. WhatsApp ``JOIN``)."""
 
-FlowStep = Callable[[InboundMessage, str, dict[str, object], HandlerContext], Awaitable[None]]
-"""Handle a message for a chat in the middle of a dialog ``(message, step, data, ctx)``."""
+@dataclass(slots=True)
+class _Turn:
+    """What the dispatcher learnt about one message while routing it."""
 
-ChoiceHandler = Callable[[InboundMessage, str, HandlerContext], Awaitable[None]]
-"""Handle a button press whose data starts with the registered prefix; gets the rest."""
-
-MembershipHandler = Callable[[InboundMessage, HandlerContext], Awaitable[None]]
-"""Handle a change of the bot's membership in a chat (blocked, added, removed)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Flow:
-    """A multi-step conversation whose state lives in the dialogs table."""
-
-    name: str
-    step: FlowStep
+    message: InboundMessage
+    state: DialogState | None
+    flow: Flow | None
+    """The flow open in this chat, if any."""
+    answered: bool = False
 
 
 class Dispatcher:
     """The single entry point adapters hand inbound messages to."""
 
-    def __init__(
-        self,
-        ctx: HandlerContext,
-        *,
-        keywords: Sequence[KeywordHandler] = (),
-        priority_keywords: Sequence[KeywordHandler] = (),
-        flows: Sequence[Flow] = (),
-        choices: Mapping[str, ChoiceHandler] | None = None,
-        membership: Sequence[MembershipHandler] = (),
-    ) -> None:
+    def __init__(self, ctx: HandlerContext, features: Sequence[Feature] = ()) -> None:
         self._ctx = ctx
-        self._keywords = tuple(keywords)
-        self._priority_keywords = tuple(priority_keywords)
+        self._keywords: tuple[KeywordHandler, ...] = tuple(k for f in features for k in f.keywords)
+        self._priority: tuple[KeywordHandler, ...] = tuple(
+            k for f in features for k in f.priority_keywords
+        )
+        self._membership: tuple[MembershipHandler, ...] = tuple(
+            h for f in features for h in f.membership
+        )
+        flows = [flow for f in features for flow in f.flows]
         self._flows = {flow.name: flow for flow in flows}
-        self._choices = dict(choices or {})
-        self._membership = tuple(membership)
+        self._by_prefix = {flow.prefix: flow for flow in flows}
+        self._choices: dict[str, ChoiceRoute] = {}
+        for feature in features:
+            for prefix, route in feature.choices.items():
+                if prefix in self._choices or prefix in self._by_prefix:
+                    raise ValueError(f"button prefix {prefix!r} is claimed twice")
+                self._choices[prefix] = route
 
     async def handle(self, message: InboundMessage) -> None:
         """Handle one inbound message exactly once; never raise to the adapter."""
@@ -68,7 +83,7 @@ class Dispatcher:
 
     async def _handle(self, message: InboundMessage) -> None:
         ctx = self._ctx
-        if message.message_ref and not await ctx.inbound.first_time(message.message_ref):
+        if message.message_ref and not await ctx.repos.inbound.first_time(message.message_ref):
             logger.info("Ignored a redelivered message %s", message.message_ref)
             return
         if len(message.text) > MAX_INBOUND_TEXT:
@@ -78,69 +93,135 @@ class Dispatcher:
                 await on_membership(message, ctx)
             return
         if message.chat_kind is ChatKind.PRIVATE:
-            await ctx.subscribers.upsert_inbound(
+            await ctx.repos.subscribers.upsert_inbound(
                 message.channel,
                 message.chat_id,
                 message.chat_kind.value,
                 message.sender_name,
                 message.received_at,
             )
+        turn = await self._open_turn(message)
         if message.choice_data is not None:
-            await self._run_choice(message, message.choice_data)
+            await self._route_choice(turn, message.choice_data, Answer.of(message))
             return
         parsed = message.command
         if parsed is not None:
             await self._run_command(message, *parsed)
             return
-        for keyword in self._priority_keywords:
+        if await self._flow_text(turn, priority=True):
+            return
+        for keyword in self._priority:
             if await keyword(message, ctx):
                 return
-        dialog = await ctx.dialogs.get(message.channel, message.chat_id)
-        if dialog is not None and dialog.flow in self._flows:
-            await self._flows[dialog.flow].step(message, dialog.step, dict(dialog.data), ctx)
+        if await self._picked(turn):
             return
-        picked = await self._picked_option(message)
-        if picked.choice_data is not None:
-            await self._run_choice(picked, picked.choice_data)
+        if await self._flow_text(turn, priority=False):
+            return
+        if await self._flow_entry(message):
             return
         for keyword in self._keywords:
             if await keyword(message, ctx):
                 return
-        if message.chat_kind is ChatKind.PRIVATE and message.text.strip():
+        if message.chat_kind is ChatKind.PRIVATE and message.text.strip() and not turn.answered:
             # Groups and channels are never answered unprompted: that would be spam.
             await ctx.reply(
                 message,
                 f"Salaam! I am the {ctx.bot_name} bot. Send /help to see what I can do.",
             )
 
-    async def _picked_option(self, message: InboundMessage) -> InboundMessage:
-        """Turn a reply like "2" into the button press it stands for, on button-less platforms."""
+    async def _open_turn(self, message: InboundMessage) -> _Turn:
+        """Read the chat's dialog row; an expired or unknown flow is closed (and said so once)."""
         ctx = self._ctx
-        if ctx.has_buttons(message.channel):
-            return message
-        key = offered_choices_key(message.channel, message.chat_id)
-        offered = await ctx.state.get(key)
-        if not offered or str(offered.get("until", "")) < ctx.clock.now().isoformat():
-            return message
-        raw = offered.get("choices")
-        choices = [
-            Choice(str(c["label"]), data=str(c["data"]))
-            for c in (raw if isinstance(raw, list) else [])
-            if isinstance(c, dict) and c.get("data")
-        ]
-        picked = match_choice(message.text, choices)
-        if picked is None:
-            return message
-        await ctx.state.put(key, {})  # one pick per offer
-        return replace(message, choice_data=picked.data)
+        state = await ctx.repos.dialogs.get(message.channel, message.chat_id)
+        if state is None:
+            return _Turn(message, None, None)
+        flow = self._flows.get(state.flow) if state.is_flow else None
+        expired = state.is_expired(ctx.clock.now())
+        if expired or (state.is_flow and flow is None):
+            await ctx.repos.dialogs.clear(
+                message.channel, message.chat_id, updated_before=state.updated_at
+            )
+            turn = _Turn(message, None, None)
+            if expired and flow is not None and message.choice_data is None:
+                await ctx.reply(message, flow.expired)
+                turn.answered = True
+            return turn
+        return _Turn(message, state, flow)
 
-    async def _run_choice(self, message: InboundMessage, data: str) -> None:
+    async def _picked(self, turn: _Turn) -> bool:
+        """Treat a typed number (or an option's word) as the button it names, where no buttons."""
+        state, message = turn.state, turn.message
+        if state is None or not state.options or not message.text.strip():
+            return False
+        if self._ctx.capabilities(message.channel).buttons or message.command is not None:
+            return False
+        picked = pick_choices(message.text, state.options)
+        if not picked:
+            return False
+        data = [c.data for c in picked if c.data is not None]
+        if turn.flow is not None:
+            values = [v for v in (turn.flow.value_of(d) for d in data) if v is not None]
+            return await self._in_flow(turn.flow, turn, Answer.of(message, values))
+        if len(data) != 1:
+            return False  # several picks only make sense to a flow's step
+        # A pick from an offer is used once: the list it numbered is no longer on screen.
+        await self._ctx.repos.dialogs.clear(message.channel, message.chat_id)
+        await self._route_choice(_Turn(message, None, None), data[0], Answer.of(message))
+        return True
+
+    async def _route_choice(self, turn: _Turn, data: str, answer: Answer) -> None:
+        """Send a picked option to its owner: a flow (open or entered again) or a handler."""
         prefix, _, rest = data.partition(":")
-        handler = self._choices.get(prefix)
-        if handler is None:
+        flow = self._by_prefix.get(prefix)
+        if flow is not None:
+            value = flow.value_of(data)
+            answer = replace(answer, choice=value, picks=(value,) if value is not None else ())
+            await self._in_flow(flow, turn, answer)
+            return
+        route = self._choices.get(prefix)
+        message = answer.message
+        if route is None:
             logger.info("Ignored a button press with unknown data %r", data[:64])
             return
-        await handler(message, rest, self._ctx)
+        if not await may(route.who, message, self._ctx):
+            self._log_refusal(message, f"button {prefix}")
+            await self._ctx.refuse(message, refusal(route.who, route.what))
+            return
+        await route.handler(message, rest, self._ctx)
+
+    async def _in_flow(self, flow: Flow, turn: _Turn, answer: Answer) -> bool:
+        """Run the flow's step; return False when the step passed the answer on."""
+        message = answer.message
+        if not await may(flow.who, message, self._ctx):
+            self._log_refusal(message, f"flow {flow.name}")
+            await self._ctx.refuse(message, refusal(flow.who, flow.what))
+            return True
+        if turn.flow is flow and turn.state is not None:
+            return await resume(flow, turn.state, answer, self._ctx)
+        return await begin(flow, answer, self._ctx)
+
+    async def _flow_text(self, turn: _Turn, *, priority: bool) -> bool:
+        """Give private text to the open flow; before the priority words only its cancel words."""
+        flow, state, message = turn.flow, turn.state, turn.message
+        if flow is None or state is None or message.chat_kind is not ChatKind.PRIVATE:
+            return False
+        if not message.text.strip():
+            return False
+        if priority:
+            if keyword_of(message.text) not in flow.cancel_words:
+                return False
+            await cancel(flow, Answer.of(message), self._ctx)
+            return True
+        return await self._in_flow(flow, turn, Answer.of(message))
+
+    async def _flow_entry(self, message: InboundMessage) -> bool:
+        if not self._ctx.capabilities(message.channel).keywords:
+            return False
+        word = keyword_of(message.text)
+        for flow in self._flows.values():
+            if word in flow.keywords:
+                return await self._in_flow(flow, _Turn(message, None, None), Answer.of(message))
+        return False
 
     async def _run_command(self, message: InboundMessage, name: str, argument: str) -> None:
         ctx = self._ctx
@@ -149,10 +230,12 @@ class Dispatcher:
             if message.chat_kind is ChatKind.PRIVATE:
                 await ctx.reply(message, f"Unknown command /{name}. Send /help for the list.")
             return
-        if spec.info.admin_only and not ctx.admins.is_admin(message.channel, message.sender_id):
-            logger.warning(
-                "Refused admin command /%s from %s:%s", name, message.channel, message.sender_id
-            )
-            await ctx.refuse(message, f"Sorry, /{name} is for the forum's admins only.")
+        if not await may(spec.info.who, message, ctx):
+            self._log_refusal(message, f"/{name}")
+            await ctx.refuse(message, refusal(spec.info.who, f"use /{name}"))
             return
         await spec.run(message, argument, ctx)
+
+    @staticmethod
+    def _log_refusal(message: InboundMessage, what: str) -> None:
+        logger.warning("Refused %s from %s:%s", what, message.channel, message.sender_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.messages import InboundMessage, Membership
+from bot.core.messages import ChatKind, InboundMessage, Membership
 from handlers.context import HandlerContext
 from handlers.feature import Feature
 
@@ -14,13 +14,13 @@ logger = logging.getLogger(__name__)
 async def on_membership(message: InboundMessage, ctx: HandlerContext) -> None:
     """Record that a chat blocked, removed or re-added the bot."""
     if message.membership is Membership.MEMBER:
-        await ctx.recipients.record_back(message.channel, message.chat_id)
+        await ctx.repos.recipients.record_back(message.channel, message.chat_id)
         logger.info("Back in %s:%s", message.channel, message.chat_id)
         return
     reason = "blocked" if message.membership is Membership.KICKED else "left"
-    if message.chat_kind.value != "private":
+    if message.chat_kind is not ChatKind.PRIVATE:
         reason = "kicked" if message.membership is Membership.KICKED else "not_member"
-    await ctx.recipients.record_error(
+    await ctx.repos.recipients.record_error(
         message.channel,
         message.chat_id,
         reason,
@@ -30,4 +30,4 @@ async def on_membership(message: InboundMessage, ctx: HandlerContext) -> None:
     logger.info("Stopped sending to %s:%s (%s)", message.channel, message.chat_id, reason)
 
 
-FEATURE = Feature(membership=[on_membership])
+FEATURE = Feature(name="membership", membership=[on_membership])

@@ -1,21 +1,23 @@
-"""Build the AsyncIOScheduler with Minbar's time zone and job defaults."""
+"""Build the AsyncIOScheduler and register every feature's declared jobs, generically."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
-from scheduler import jobs
+from handlers.context import HandlerContext
+from handlers.feature import Job
+from handlers.settings import FeatureSettings
+from scheduler.cron import crontab_trigger
+from scheduler.jobs import run_job
 
-FORUM_POLL_JOB_ID = "forum:poll"
-DIGEST_JOB_ID = "digest:daily"
 
-
-def build_scheduler(tz: ZoneInfo, *, misfire_grace_time: int = 300) -> AsyncIOScheduler:
+def build_scheduler(tz: tzinfo, *, misfire_grace_time: int = 300) -> AsyncIOScheduler:
     """Return a scheduler (not started) whose jobs coalesce and never overlap."""
-    # The host's local zone must never leak in: triggers inherit this zone.
     return AsyncIOScheduler(
         timezone=tz,
         job_defaults={
@@ -26,46 +28,32 @@ def build_scheduler(tz: ZoneInfo, *, misfire_grace_time: int = 300) -> AsyncIOSc
     )
 
 
-def schedule_forum_poll(
+def trigger_for(job: Job, settings: FeatureSettings, tz: tzinfo) -> BaseTrigger:
+    """Return the trigger a job declares, in zone ``tz`` (never the host's)."""
+    seconds = job.interval(settings)
+    if seconds is not None:
+        return IntervalTrigger(seconds=seconds, timezone=tz)
+    line = job.crontab(settings)
+    assert line is not None  # Job checks that it has one of the two
+    return crontab_trigger(line, tz)
+
+
+def register_jobs(
     scheduler: AsyncIOScheduler,
-    host: jobs.JobHost,
+    jobs: Sequence[Job],
+    ctx: HandlerContext,
     *,
-    interval_seconds: float,
-    first_run: datetime | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Add (or replace) the interval job that polls the forum."""
-    scheduler.add_job(
-        jobs.poll_forum,
-        "interval",
-        seconds=interval_seconds,
-        args=(host,),
-        id=FORUM_POLL_JOB_ID,
-        replace_existing=True,
-        next_run_time=first_run,
-    )
-
-
-def schedule_digest(
-    scheduler: AsyncIOScheduler, host: jobs.DigestHost, *, at: str = "20:00"
-) -> None:
-    """Add (or replace) the daily digest job at local ``HH:MM`` in the scheduler's zone."""
-    hour, _, minute = at.partition(":")
-    scheduler.add_job(
-        jobs.send_digest,
-        "cron",
-        hour=int(hour),
-        minute=int(minute),
-        args=(host,),
-        id=DIGEST_JOB_ID,
-        replace_existing=True,
-    )
-
-
-PRUNE_JOB_ID = "maintenance:prune"
-
-
-def schedule_prune(scheduler: AsyncIOScheduler, host: jobs.MaintenanceHost) -> None:
-    """Add (or replace) the nightly housekeeping at 03:30 in the scheduler's zone."""
-    scheduler.add_job(
-        jobs.prune, "cron", hour=3, minute=30, args=(host,), id=PRUNE_JOB_ID, replace_existing=True
-    )
+    """Add (or replace) every declared job; ``run_at_start`` jobs also run at ``now``."""
+    for job in jobs:
+        extra = {"next_run_time": now} if job.run_at_start and now is not None else {}
+        scheduler.add_job(
+            run_job,
+            trigger_for(job, ctx.settings, ctx.tz),
+            args=(job, ctx),
+            id=job.id,
+            name=job.id,
+            replace_existing=True,
+            **extra,
+        )

@@ -1,8 +1,10 @@
-"""The Channel protocol every platform adapter implements, and the registry of adapters."""
+"""The Channel protocol every platform adapter implements, its capabilities, and the registry."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
 from bot.core.ids import ChannelName
@@ -12,6 +14,29 @@ InboundHandler = Callable[[InboundMessage], Awaitable[None]]
 """What an adapter calls for every message it receives."""
 
 
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a platform can show and what it demands; features ask these, never its name."""
+
+    buttons: bool = True
+    """Choices appear as tappable buttons; without them they are numbered and typed back."""
+    edits: bool = False
+    """``OutboundMessage.edit_of`` replaces an earlier message instead of sending a new one."""
+    max_text: int = 4096
+    """Characters of text one message may carry."""
+    session_window: timedelta | None = None
+    """Free-form messages are accepted only this long after the person's last message."""
+    templates: frozenset[str] = frozenset()
+    """Message kinds with a pre-approved template, the only thing sent outside the window."""
+    keywords: bool = False
+    """People talk in words (JOIN, STOP, BOARDS), not slash commands; opt-out words are law."""
+    contact_request: bool = False
+    """The platform can ask for the person's own phone number with a button."""
+
+
+DEFAULT_CAPABILITIES = Capabilities()
+
+
 @runtime_checkable
 class Channel(Protocol):
     """A platform adapter: it translates in both directions and decides nothing."""
@@ -19,6 +44,11 @@ class Channel(Protocol):
     @property
     def name(self) -> ChannelName:
         """Return the registry name ("telegram", "whatsapp", "console")."""
+        ...
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Return what this platform can show and demands."""
         ...
 
     async def start(self) -> None:
@@ -32,20 +62,6 @@ class Channel(Protocol):
     async def send(self, message: OutboundMessage) -> DeliveryResult:
         """Send one message; raise a ``ChannelError`` subclass when it fails."""
         ...
-
-
-@runtime_checkable
-class SupportsButtons(Protocol):
-    """Capability: the platform shows ``Choice`` as tappable buttons, not numbered text."""
-
-    supports_buttons: bool
-
-
-@runtime_checkable
-class SupportsEdits(Protocol):
-    """Capability: ``OutboundMessage.edit_of`` replaces an earlier message instead of sending."""
-
-    supports_edits: bool
 
 
 @runtime_checkable
@@ -66,12 +82,17 @@ class SupportsCommandMenu(Protocol):
         ...
 
 
+@dataclass(slots=True)
 class ChannelRegistry:
-    """The started channels of this process, looked up by name."""
+    """The channels of this process, looked up by name, with every platform's capabilities.
 
-    def __init__(self, channels: Mapping[ChannelName, Channel] | None = None) -> None:
-        self._channels: dict[ChannelName, Channel] = dict(channels or {})
-        self._started: set[ChannelName] = set()
+    ``declared`` holds the capabilities of every configured platform, running here or not,
+    so a feature can render for a WhatsApp subscriber even in a process without WhatsApp.
+    """
+
+    declared: Mapping[str, Capabilities] = field(default_factory=dict)
+    _channels: dict[ChannelName, Channel] = field(default_factory=dict)
+    _started: set[ChannelName] = field(default_factory=set)
 
     def add(self, channel: Channel) -> None:
         """Register a channel under its own name."""
@@ -82,6 +103,13 @@ class ChannelRegistry:
     def get(self, name: str) -> Channel | None:
         """Return the channel called ``name``, or None."""
         return self._channels.get(ChannelName(name))
+
+    def capabilities(self, name: str) -> Capabilities:
+        """Return the capabilities of the platform ``name`` (running, declared, or defaults)."""
+        channel = self._channels.get(ChannelName(name))
+        if channel is not None:
+            return channel.capabilities
+        return self.declared.get(name, DEFAULT_CAPABILITIES)
 
     def __iter__(self) -> Iterator[Channel]:
         return iter(list(self._channels.values()))

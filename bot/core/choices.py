@@ -1,18 +1,34 @@
-"""Choices on platforms without buttons: numbered options, and replies that pick one."""
+"""Choices on platforms without buttons: numbered options, and replies that pick them."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 
 from bot.core.messages import Choice
 
-__all__ = ["match_choice", "selectable_choices"]
+__all__ = ["keyword_of", "match_choice", "parse_numbers", "pick_choices", "selectable_choices"]
+
+MAX_NUMBER_DIGITS = 4
 
 
 def selectable_choices(choices: Sequence[Choice]) -> list[Choice]:
     """Return the choices that get a number (URL choices are shown as plain links)."""
     return [c for c in choices if c.url is None]
+
+
+def keyword_of(text: str) -> str:
+    """Return the text as a keyword: letters and digits only, upper case ("stop." → "STOP")."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def parse_numbers(text: str) -> list[int] | None:
+    """Return the numbers in a reply like ``1, 3 4``; None when it holds anything else."""
+    parts = [p for p in re.split(r"[\s,;.&+]+", text.strip()) if p]
+    if not parts or not all(p.isdecimal() and len(p) <= MAX_NUMBER_DIGITS for p in parts):
+        return None
+    return [int(p) for p in parts]  # int() also reads Arabic-Indic digits
 
 
 def match_choice(reply_text: str, choices: Sequence[Choice]) -> Choice | None:
@@ -22,7 +38,7 @@ def match_choice(reply_text: str, choices: Sequence[Choice]) -> Choice | None:
     if not text:
         return None
     if text.isdecimal():
-        index = int(text)  # int() also reads Arabic-Indic digits
+        index = int(text)
         return numbered[index - 1] if 1 <= index <= len(numbered) else None
     wanted = _fold(text)
     exact = [c for c in numbered if _fold(c.label) == wanted]
@@ -30,6 +46,21 @@ def match_choice(reply_text: str, choices: Sequence[Choice]) -> Choice | None:
         return exact[0] if len(exact) == 1 else None
     by_word = [c for c in numbered if wanted in _fold(c.label).split()]
     return by_word[0] if len(by_word) == 1 else None
+
+
+def pick_choices(reply_text: str, choices: Sequence[Choice]) -> tuple[Choice, ...]:
+    """Return every choice a reply picks: one ("2", "umrah") or several ("1 3"); () for none.
+
+    A list of numbers picks only when every number is offered, so a slip never half-applies.
+    """
+    numbered = selectable_choices(choices)
+    numbers = parse_numbers(reply_text)
+    if numbers is not None and len(numbers) > 1:
+        if all(1 <= n <= len(numbered) for n in numbers):
+            return tuple(numbered[n - 1] for n in dict.fromkeys(numbers))
+        return ()
+    picked = match_choice(reply_text, choices)
+    return (picked,) if picked is not None else ()
 
 
 def _fold(text: str) -> str:

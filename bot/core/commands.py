@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -13,15 +14,43 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # Telegram's rule for bot command
 _ATTR = "__minbar_command__"
 
 
+class Role(enum.StrEnum):
+    """Who someone is in a chat; a command, flow or button names the roles that may use it."""
+
+    MEMBER = "member"
+    """Anyone who can write to the bot."""
+    GROUP_ADMIN = "group_admin"
+    """Someone who may manage this chat: the person in a private chat, a group's admins."""
+    ADMIN = "admin"
+    """One of the bot's own admins (the configured allowlist)."""
+    AGENT = "agent"
+    """A travel agent who receives enquiries."""
+
+
+EVERYONE: frozenset[Role] = frozenset({Role.MEMBER})
+CHAT_MANAGERS: frozenset[Role] = frozenset({Role.GROUP_ADMIN})
+ADMINS: frozenset[Role] = frozenset({Role.ADMIN})
+
+
+def allows(who: Collection[Role], roles: Collection[Role]) -> bool:
+    """Return whether someone holding ``roles`` may use what ``who`` permits."""
+    return any(role in roles for role in who)
+
+
 @dataclass(frozen=True, slots=True)
 class CommandInfo:
     """What ``@command`` records about a handler."""
 
     name: str
     help: str
-    admin_only: bool = False
+    who: frozenset[Role] = EVERYONE
     args: str = ""
     """How the argument reads in /help, e.g. ``<board id>``."""
+
+    @property
+    def admin_only(self) -> bool:
+        """Return whether only the bot's admins may run it (marked so in /help)."""
+        return self.who == ADMINS
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +62,19 @@ class CommandSpec(Generic[Ctx]):
 
 
 def command(
-    name: str, *, help: str, admin_only: bool = False, args: str = ""
+    name: str, *, help: str, who: Collection[Role] = EVERYONE, args: str = ""
 ) -> Callable[[Callable[..., Awaitable[None]]], Callable[..., Awaitable[None]]]:
     """Mark a coroutine ``(message, argument, ctx)`` as the handler of ``/name``."""
     if not _NAME.match(name):
         raise ValueError(f"invalid command name {name!r}: use 1-32 of a-z, 0-9, _")
     if not help or len(help) > 256:
         raise ValueError(f"command {name!r} needs a help text of 1-256 characters")
+    if not who:
+        raise ValueError(f"command {name!r} must allow at least one role")
+    info = CommandInfo(name, help, frozenset(Role(r) for r in who), args)
 
     def mark(fn: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-        setattr(fn, _ATTR, CommandInfo(name, help, admin_only, args))
+        setattr(fn, _ATTR, info)
         return fn
 
     return mark
@@ -71,21 +103,22 @@ class CommandRegistry(Generic[Ctx]):
         """Return the command called ``name``."""
         return self._specs.get(name)
 
-    def visible_to(self, *, is_admin: bool) -> list[CommandInfo]:
-        """Return the commands a user may run, sorted by name."""
+    def visible_to(self, roles: Collection[Role]) -> list[CommandInfo]:
+        """Return the commands someone holding ``roles`` may run, sorted by name."""
         return sorted(
-            (s.info for s in self._specs.values() if is_admin or not s.info.admin_only),
+            (s.info for s in self._specs.values() if allows(s.info.who, roles)),
             key=lambda info: info.name,
         )
 
     def menu(self) -> dict[str, str]:
-        """Return ``name -> help`` of public commands, for a platform's command menu."""
-        return {info.name: info.help for info in self.visible_to(is_admin=False)}
+        """Return ``name -> help`` of what anyone may run in their own chat (a platform's menu)."""
+        own_chat = {Role.MEMBER, Role.GROUP_ADMIN}
+        return {info.name: info.help for info in self.visible_to(own_chat)}
 
-    def help_text(self, *, is_admin: bool) -> str:
-        """Return the /help listing for a user."""
+    def help_text(self, roles: Collection[Role]) -> str:
+        """Return the /help listing for someone holding ``roles``."""
         lines = []
-        for info in self.visible_to(is_admin=is_admin):
+        for info in self.visible_to(roles):
             usage = f"/{info.name} {info.args}".rstrip()
             marker = " (admin)" if info.admin_only else ""
             lines.append(f"{usage} — {info.help}{marker}")

@@ -177,6 +177,28 @@ def text_message(
 
 
 @dataclass(frozen=True, slots=True)
+class SharedContact:
+    """A phone number someone shared with the platform's contact button."""
+
+    phone: str
+    user_id: UserId | None = None
+    """Whose number it is, when the platform says (a forwarded card may be someone else's)."""
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A photo, voice note, document or other file that came with a message."""
+
+    kind: str
+    """``photo``, ``voice``, ``audio``, ``video``, ``document`` or ``other``."""
+    ref: str
+    """Where the platform keeps it: a Telegram file id, a media URL."""
+    mime_type: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class InboundMessage:
     """A message, command or button press received from any platform."""
 
@@ -194,6 +216,10 @@ class InboundMessage:
     thread_id: int | None = None
     membership: Membership | None = None
     """Set when the bot's own membership in the chat changed (blocked, added, removed)."""
+    origin_message_id: str | None = None
+    """For a button press: the platform id of the message that carried the button."""
+    contact: SharedContact | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def reply_to(self) -> Recipient:

@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from bot.core.ids import BoardId, TopicId
+from bot.core.ids import TopicId
+from bot.domain.topics import Topic
 
-
-@dataclass(frozen=True, slots=True)
-class Topic:
-    """One forum topic as announced by the feed (its first post's teaser, not the full text)."""
-
-    topic_id: TopicId
-    board_id: BoardId | None
-    """None when the feed format names the board but does not number it (rss2, atom)."""
-    board_name: str
-    subject: str
-    """Plain text: HTML entities already decoded exactly once."""
-    link: str
-    """Canonical ``…/index.php?topic=T.0``."""
-    posted_at: datetime
-    """The first post's time, aware UTC. Late-approved topics keep their original time."""
-    author: str | None
-    """The starter's display name; rss2 omits it for guests."""
-    body_html: str
-    """SMF's rendered HTML teaser (cut to ~255 BBCode characters); see ``bot.forum.excerpt``."""
-    guid: str | None
-    """SMF's tag URI ``tag:host,YYYY-MM-DD:topic=T``; stable across approval."""
+__all__ = ["ForumSource", "SupportsFullText", "Topic"]
 
 
 @runtime_checkable

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.messages import OutboundMessage
-from bot.storage.models import Subscriber
+from bot.domain.subscribers import Subscriber
 
 REPLY_KINDS = frozenset({"reply"})
 """Kinds that answer the person's own message: allowed after an opt-out, inside the window."""
@@ -31,7 +31,7 @@ class SubscriberLookup(Protocol):
     """Finds what we know of a chat (SubscriberRepo fits)."""
 
     async def get(self, channel: str, chat_id: str) -> Subscriber | None:
-        """Return the chat's subscriber row, if any."""
+        """Return what is known of the chat, if anything."""
         ...
 
 

@@ -12,8 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from bot.core.reports import DeliveryReport
 
 logger = logging.getLogger(__name__)
 
@@ -21,16 +24,14 @@ logger = logging.getLogger(__name__)
 class BatchApplier(Protocol):
     """Applies reports and says which provider ids are unknown (DeliveryReceipts fits)."""
 
-    async def apply_batch(self, reports: list[tuple[str, str, int | None]]) -> set[str]:
+    async def apply_batch(self, reports: Sequence[DeliveryReport]) -> set[str]:
         """Apply the reports; return the ids no row carries yet."""
         ...
 
 
 @dataclass(slots=True)
 class _Pending:
-    sid: str
-    status: str
-    error_code: int | None
+    report: DeliveryReport
     rounds: int = 0
 
 
@@ -46,9 +47,9 @@ class ReceiptQueue:
         self._pending: list[_Pending] = []
         self._wake = asyncio.Event()
 
-    def submit(self, sid: str, status: str, error_code: int | None) -> None:
+    def submit(self, report: DeliveryReport) -> None:
         """Queue one report (called by the webhook route, never blocks)."""
-        self._pending.append(_Pending(sid, status, error_code))
+        self._pending.append(_Pending(report))
         self._wake.set()
 
     def __len__(self) -> int:
@@ -71,21 +72,21 @@ class ReceiptQueue:
         if not batch:
             return 0
         try:
-            unknown = await self._receipts.apply_batch(
-                [(p.sid, p.status, p.error_code) for p in batch]
-            )
+            unknown = await self._receipts.apply_batch([p.report for p in batch])
         except Exception:
             logger.exception("Applying %d delivery reports failed; retrying", len(batch))
             self._pending = batch + self._pending
             return 0
         for report in batch:
-            if report.sid not in unknown:
+            if report.report.provider_id not in unknown:
                 continue
             report.rounds += 1
             if report.rounds < self._max_rounds and not final:
                 self._pending.append(report)
             else:
-                logger.info("Dropped a delivery report for unknown message %s", report.sid)
+                logger.info(
+                    "Dropped a delivery report for unknown message %s", report.report.provider_id
+                )
         if self._pending:
             self._wake.set()
         return len(batch)

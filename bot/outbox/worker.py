@@ -32,10 +32,7 @@ from bot.core.errors import (
 )
 from bot.core.ids import ChatId
 from bot.core.messages import DeliveryResult, DeliveryStatus
-from bot.outbox.backoff import backoff_delay
-from bot.outbox.preflight import DeliveryPreflight, Skip
-from bot.outbox.ratelimit import RateLimiter
-from bot.storage.repositories.outbox import (
+from bot.domain.outbox import (
     ClaimedItem,
     Failed,
     Outcome,
@@ -44,6 +41,10 @@ from bot.storage.repositories.outbox import (
     Sent,
     Skipped,
 )
+from bot.outbox.backoff import backoff_delay
+from bot.outbox.port import WorkSignal
+from bot.outbox.preflight import DeliveryPreflight, Skip
+from bot.outbox.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,7 @@ class OutboxWorker:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         preflight: DeliveryPreflight | None = None,
+        signal: WorkSignal | None = None,
     ) -> None:
         self._repo = repo
         self._preflight = preflight
@@ -143,13 +145,14 @@ class OutboxWorker:
         self._monotonic = monotonic
         self._sending = asyncio.Semaphore(concurrency)
         self._stop = asyncio.Event()
-        self._wake = asyncio.Event()
+        # Shared with the outbox port, so rows a feature queues wake this worker at once.
+        self._wake = signal or WorkSignal()
         self._warned: dict[str, float] = {}
         self._migrated: dict[tuple[str, str], str] = {}
 
     def notify(self) -> None:
         """Wake the worker now (something was just enqueued)."""
-        self._wake.set()
+        self._wake.notify()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set; unsent claimed rows are given back on the way out."""
@@ -364,7 +367,7 @@ class OutboxWorker:
         elapsed = self._monotonic() - batch.flushed_at
         return bool(batch.outcomes) and elapsed >= self._flush_interval
 
-    async def _pause(self, seconds: float, wake: asyncio.Event | None = None) -> bool:
+    async def _pause(self, seconds: float, wake: WorkSignal | None = None) -> bool:
         """Sleep ``seconds`` unless stopped (or woken) first; return False when stopping."""
         if self._stop.is_set():
             return False

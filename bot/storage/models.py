@@ -107,7 +107,7 @@ class OutboxRow(Base):
     )
 
 
-class Destination(Base):
+class DestinationRow(Base):
     """A Telegram channel or group (or any chat) that topics are relayed to."""
 
     __tablename__ = "destinations"
@@ -129,7 +129,7 @@ class Destination(Base):
     __table_args__ = (UniqueConstraint("channel", "chat_id", "thread_id", name="uq_destination"),)
 
 
-class Subscriber(Base):
+class SubscriberRow(Base):
     """A person (or group) who asked for topic alerts or promotions."""
 
     __tablename__ = "subscribers"
@@ -152,7 +152,7 @@ class Subscriber(Base):
     __table_args__ = (UniqueConstraint("channel", "chat_id", name="uq_subscriber"),)
 
 
-class ForumTopic(Base):
+class ForumTopicRow(Base):
     """A forum topic Minbar has seen, and what it decided about it."""
 
     __tablename__ = "forum_topics"
@@ -173,7 +173,7 @@ class ForumTopic(Base):
     """The feed's teaser, kept so a topic held for review can be relayed later as it was."""
 
 
-class RelayRule(Base):
+class RelayRuleRow(Base):
     """A routing rule: which topics one destination watches or mutes (precedence in handlers)."""
 
     __tablename__ = "relay_rules"
@@ -192,7 +192,7 @@ class RelayRule(Base):
     created_at: Mapped[datetime]
 
 
-class Dialog(Base):
+class DialogRow(Base):
     """Where one chat is in a multi-step conversation; lives here so both platforms share it."""
 
     __tablename__ = "dialogs"
@@ -202,11 +202,15 @@ class Dialog(Base):
     flow: Mapped[str] = mapped_column(String(64))
     step: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    options: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    """Choices last offered (label and data), so a typed number picks one."""
+    prompt_ref: Mapped[str | None] = mapped_column(String(200))
+    """Outbox idempotency key of the last prompt (a step may edit it in place)."""
     updated_at: Mapped[datetime]
     expires_at: Mapped[datetime]
 
 
-class InboundSeen(Base):
+class InboundSeenRow(Base):
     """An inbound update already handled (Telegram update_id, Twilio MessageSid)."""
 
     __tablename__ = "inbound_seen"
@@ -215,7 +219,7 @@ class InboundSeen(Base):
     seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class Broadcast(Base):
+class BroadcastRow(Base):
     """An admin-scheduled promotion; its outbox rows share its progress and report."""
 
     __tablename__ = "broadcasts"
@@ -232,7 +236,7 @@ class Broadcast(Base):
     report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class ServiceState(Base):
+class ServiceStateRow(Base):
     """Small named facts the service keeps between runs (last poll, alerts raised)."""
 
     __tablename__ = "service_state"

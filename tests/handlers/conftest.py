@@ -5,27 +5,24 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.channel import ChannelRegistry
 from bot.core.clock import FrozenClock
 from bot.core.commands import CommandRegistry
 from bot.core.ids import ChannelName, ChatId, UserId
 from bot.core.messages import ChatKind, InboundMessage
+from bot.domain.outbox import ClaimedItem, Sent
+from bot.outbox.port import OutboxPort
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade_database
-from bot.storage.repositories.destinations import DestinationRepo
-from bot.storage.repositories.dialogs import DialogRepo
-from bot.storage.repositories.inbound import InboundDedupRepo
-from bot.storage.repositories.outbox import ClaimedItem, OutboxRepo, Sent
-from bot.storage.repositories.recipients import RecipientStateRepo
-from bot.storage.repositories.rules import RuleRepo
-from bot.storage.repositories.state import StateRepo
-from bot.storage.repositories.subscribers import SubscriberRepo
-from bot.storage.repositories.topics import TopicRepo
-from handlers import register_commands
+from bot.storage.repositories import Repositories
+from bot.storage.repositories.outbox import OutboxRepo
+from handlers import flow_table, register_commands
 from handlers.context import AdminPolicy, HandlerContext, StatusSnapshot
+from handlers.settings import FeatureSettings
+from tests.fakes.channel import FakeChannel, telegram_like, whatsapp_like
 
 ADMIN_ID = "1001"
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -63,27 +60,46 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-def make_context(db: Database, clock: FrozenClock) -> HandlerContext:
-    """Build a handler context on ``db`` the way bot.app does."""
+_OUTBOXES: dict[int, OutboxRepo] = {}
+"""Each test context's outbox repository, for ``drain`` (features only see the port)."""
+
+
+def make_context(
+    db: Database,
+    clock: FrozenClock,
+    *,
+    settings: FeatureSettings | None = None,
+    channels: tuple[FakeChannel, ...] | None = None,
+) -> HandlerContext:
+    """Build a handler context on ``db`` the way bot.app does, with fake platforms.
+
+    By default a Telegram-like and a WhatsApp-like fake are registered, so features see the
+    real platforms' declared capabilities.
+    """
     commands: CommandRegistry[HandlerContext] = CommandRegistry()
     register_commands(commands)
-    return HandlerContext(
-        outbox=OutboxRepo(db, clock),
-        subscribers=SubscriberRepo(db, clock),
-        destinations=DestinationRepo(db, clock),
-        topics=TopicRepo(db, clock),
-        dialogs=DialogRepo(db, clock),
-        inbound=InboundDedupRepo(db, clock),
-        state=StateRepo(db, clock),
-        recipients=RecipientStateRepo(db, clock),
-        rules=RuleRepo(db, clock),
+    registry = ChannelRegistry()
+    for channel in channels if channels is not None else (telegram_like(), whatsapp_like()):
+        registry.add(channel)
+    outbox = OutboxRepo(db, clock)
+    ctx = HandlerContext(
+        repos=Repositories.open(db, clock),
+        outbox=OutboxPort(outbox),
         clock=clock,
-        tz=ZoneInfo("Africa/Lagos"),
         admins=AdminPolicy({"telegram": frozenset({ADMIN_ID})}),
         commands=commands,
         status=FixedStatus(clock),
-        bot_name="Attaqwaa",
+        channels=registry,
+        settings=settings or FeatureSettings(bot_name="Attaqwaa"),
+        flows=flow_table(),
     )
+    _OUTBOXES[id(ctx)] = outbox
+    return ctx
+
+
+def outbox_of(ctx: HandlerContext) -> OutboxRepo:
+    """Return the outbox repository behind a test context's port."""
+    return _OUTBOXES[id(ctx)]
 
 
 @pytest.fixture
@@ -94,8 +110,9 @@ def ctx(db: Database, clock: FrozenClock) -> HandlerContext:
 
 async def drain(ctx: HandlerContext) -> list[ClaimedItem]:
     """Claim every due outbox row and mark it sent, returning what would have been sent."""
-    claimed = await ctx.outbox.claim_due("test-worker", 10_000, 60)
-    await ctx.outbox.record_outcomes("test-worker", [Sent(c.id, f"p{c.id}") for c in claimed])
+    outbox = outbox_of(ctx)
+    claimed = await outbox.claim_due("test-worker", 10_000, 60)
+    await outbox.record_outcomes("test-worker", [Sent(c.id, f"p{c.id}") for c in claimed])
     return claimed
 
 

@@ -1,45 +1,71 @@
-"""Repositories: the only place that builds queries. One module per aggregate."""
+"""Repositories: the only place that builds queries. One module per aggregate, one bundle."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from bot.core.clock import Clock, SystemClock
+from bot.storage.db import Database
 from bot.storage.repositories.broadcasts import BroadcastRepo
-from bot.storage.repositories.destinations import DestinationRepo, DestinationSpec
-from bot.storage.repositories.dialogs import DialogRepo, DialogState
+from bot.storage.repositories.destinations import DestinationRepo
+from bot.storage.repositories.dialogs import DialogRepo
 from bot.storage.repositories.inbound import InboundDedupRepo
-from bot.storage.repositories.outbox import (
-    ClaimedItem,
-    Failed,
-    NewOutboxItem,
-    OutboxRepo,
-    Outcome,
-    Released,
-    Retry,
-    Sent,
-    Skipped,
-)
+from bot.storage.repositories.outbox import OutboxRepo
+from bot.storage.repositories.outbox_reports import OutboxReports
 from bot.storage.repositories.recipients import RecipientStateRepo
+from bot.storage.repositories.rules import RuleRepo
 from bot.storage.repositories.state import StateRepo
 from bot.storage.repositories.subscribers import SubscriberRepo
 from bot.storage.repositories.topics import TopicRepo
 
 __all__ = [
     "BroadcastRepo",
-    "ClaimedItem",
     "DestinationRepo",
-    "DestinationSpec",
     "DialogRepo",
-    "DialogState",
-    "Failed",
     "InboundDedupRepo",
-    "NewOutboxItem",
     "OutboxRepo",
-    "Outcome",
+    "OutboxReports",
     "RecipientStateRepo",
-    "Released",
-    "Retry",
-    "Sent",
-    "Skipped",
+    "Repositories",
+    "RuleRepo",
     "StateRepo",
     "SubscriberRepo",
     "TopicRepo",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Repositories:
+    """Every repository a feature may ask, built once per database.
+
+    The outbox appears only as ``deliveries``, its read-and-settle view: features queue
+    messages through the outbox port (``HandlerContext.outbox``), which also wakes the worker.
+    """
+
+    subscribers: SubscriberRepo
+    destinations: DestinationRepo
+    topics: TopicRepo
+    dialogs: DialogRepo
+    inbound: InboundDedupRepo
+    state: StateRepo
+    recipients: RecipientStateRepo
+    rules: RuleRepo
+    broadcasts: BroadcastRepo
+    deliveries: OutboxReports
+
+    @classmethod
+    def open(cls, db: Database, clock: Clock | None = None) -> Repositories:
+        """Build every repository on ``db`` with one clock."""
+        clock = clock or SystemClock()
+        return cls(
+            subscribers=SubscriberRepo(db, clock),
+            destinations=DestinationRepo(db, clock),
+            topics=TopicRepo(db, clock),
+            dialogs=DialogRepo(db, clock),
+            inbound=InboundDedupRepo(db, clock),
+            state=StateRepo(db, clock),
+            recipients=RecipientStateRepo(db, clock),
+            rules=RuleRepo(db, clock),
+            broadcasts=BroadcastRepo(db, clock),
+            deliveries=OutboxReports(db, clock),
+        )

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from bot.core.clock import Clock, SystemClock
+from bot.domain.broadcasts import Broadcast
 from bot.storage.db import Database
-from bot.storage.models import Broadcast
+from bot.storage.models import BroadcastRow
 
 
 class BroadcastRepo:
@@ -30,7 +31,7 @@ class BroadcastRepo:
         whatsapp_template_kind: str | None = None,
     ) -> Broadcast:
         """Schedule a broadcast and return it with its id."""
-        row = Broadcast(
+        row = BroadcastRow(
             title=title[:200],
             payload=payload,
             audience=audience or {},
@@ -43,34 +44,38 @@ class BroadcastRepo:
         )
         async with self._db.write() as session:
             session.add(row)
-        return row
+            await session.flush()
+            return _broadcast(row)
 
     async def get(self, id: int) -> Broadcast | None:
         """Return one broadcast."""
         async with self._db.read() as session:
-            return await session.get(Broadcast, id)
+            row = await session.get(BroadcastRow, id)
+            return _broadcast(row) if row is not None else None
 
     async def due(self, now: datetime) -> list[Broadcast]:
         """Return scheduled broadcasts whose send time has come, oldest first."""
         stmt = (
-            select(Broadcast)
-            .where(Broadcast.status == "scheduled", Broadcast.send_at <= now)
-            .order_by(Broadcast.send_at, Broadcast.id)
+            select(BroadcastRow)
+            .where(BroadcastRow.status == "scheduled", BroadcastRow.send_at <= now)
+            .order_by(BroadcastRow.send_at, BroadcastRow.id)
         )
         async with self._db.read() as session:
-            return list((await session.scalars(stmt)).all())
+            return [_broadcast(r) for r in (await session.scalars(stmt)).all()]
 
     async def pending(self) -> list[Broadcast]:
         """Return every broadcast still scheduled (the scheduler re-adds them at start)."""
-        stmt = select(Broadcast).where(Broadcast.status == "scheduled").order_by(Broadcast.id)
+        stmt = (
+            select(BroadcastRow).where(BroadcastRow.status == "scheduled").order_by(BroadcastRow.id)
+        )
         async with self._db.read() as session:
-            return list((await session.scalars(stmt)).all())
+            return [_broadcast(r) for r in (await session.scalars(stmt)).all()]
 
     async def set_status(self, id: int, status: str, *, expected: str | None = None) -> bool:
         """Move a broadcast to ``status`` (only from ``expected`` when given); True if moved."""
-        stmt = update(Broadcast).where(Broadcast.id == id).values(status=status)
+        stmt = update(BroadcastRow).where(BroadcastRow.id == id).values(status=status)
         if expected is not None:
-            stmt = stmt.where(Broadcast.status == expected)
+            stmt = stmt.where(BroadcastRow.status == expected)
         async with self._db.write() as session:
             result = await session.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -78,4 +83,21 @@ class BroadcastRepo:
     async def save_report(self, id: int, report: dict[str, Any]) -> None:
         """Store the broadcast's delivery report."""
         async with self._db.write() as session:
-            await session.execute(update(Broadcast).where(Broadcast.id == id).values(report=report))
+            await session.execute(
+                update(BroadcastRow).where(BroadcastRow.id == id).values(report=report)
+            )
+
+
+def _broadcast(row: BroadcastRow) -> Broadcast:
+    return Broadcast(
+        id=row.id,
+        title=row.title,
+        payload=dict(row.payload),
+        send_at=row.send_at,
+        status=row.status,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        audience=dict(row.audience or {}),
+        whatsapp_template_kind=row.whatsapp_template_kind,
+        report=dict(row.report or {}),
+    )

@@ -4,34 +4,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 from sqlalchemy import select, text
 
 from bot.core.clock import Clock, SystemClock
+from bot.core.ids import ChannelName, ChatId
+from bot.core.messages import ChatKind
+from bot.domain.destinations import Destination, DestinationSpec
 from bot.storage.db import Database
-from bot.storage.models import Destination, ServiceState
+from bot.storage.models import DestinationRow, ServiceStateRow
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["MIGRATIONS_KEY", "DestinationRepo", "DestinationSpec", "to_destination"]
 
 MIGRATIONS_KEY = "chat_migrations"
 """service_state key: ``{"<channel>:<old chat id>": "<new chat id>"}`` of migrated groups."""
 
 _SYNC_LOCK_KEY = 0x6D696E6261720002
 """pg_advisory_xact_lock id: NULL thread ids escape the unique constraint, so syncs take turns."""
-
-
-@dataclass(frozen=True)
-class DestinationSpec:
-    """One destination as the configuration describes it."""
-
-    channel: str
-    chat_id: str
-    chat_kind: str
-    thread_id: int | None = None
-    name: str = ""
-    boards: tuple[int | str, ...] = ()
 
 
 class DestinationRepo:
@@ -51,11 +43,11 @@ class DestinationRepo:
                 )
             existing = {
                 (d.channel, d.chat_id, d.thread_id): d
-                for d in (await session.scalars(select(Destination))).all()
+                for d in (await session.scalars(select(DestinationRow))).all()
             }
-            state = await session.get(ServiceState, MIGRATIONS_KEY)
+            state = await session.get(ServiceStateRow, MIGRATIONS_KEY)
             moves: dict[str, str] = dict(state.value) if state is not None else {}
-            listed: list[Destination] = []
+            listed: list[DestinationRow] = []
             for spec in items:
                 moved_to = moves.get(f"{spec.channel}:{spec.chat_id}")
                 if moved_to is not None:
@@ -69,7 +61,7 @@ class DestinationRepo:
                 key = (spec.channel, spec.chat_id, spec.thread_id)
                 row = existing.pop(key, None)
                 if row is None:
-                    row = Destination(
+                    row = DestinationRow(
                         channel=spec.channel,
                         chat_id=spec.chat_id,
                         thread_id=spec.thread_id,
@@ -85,22 +77,18 @@ class DestinationRepo:
                 row.active = True
             for row in existing.values():
                 row.active = False
-        return listed
+            await session.flush()
+            return [to_destination(row) for row in listed]
 
-    async def active_for_board(
-        self, board_id: int | None, board_name: str | None = None
-    ) -> list[Destination]:
-        """Return active destinations that take topics from this board (no boards = all).
+    async def active(self) -> list[Destination]:
+        """Return the destinations topics may go to now."""
+        return await self._select(active_only=True)
 
-        A board is matched by id; some feed formats give only its name, which matches a
-        destination that lists the name instead (case-insensitive).
-        """
-        name = board_name.casefold() if board_name else None
-        return [
-            d
-            for d in await self._select(active_only=True)
-            if not d.boards or _lists_board(d.boards, board_id, name)
-        ]
+    async def get(self, destination_id: int) -> Destination | None:
+        """Return one destination by id."""
+        async with self._db.read() as session:
+            row = await session.get(DestinationRow, destination_id)
+            return to_destination(row) if row is not None else None
 
     async def all(self) -> list[Destination]:
         """Return every destination, active or not."""
@@ -111,18 +99,26 @@ class DestinationRepo:
         return [d for d in await self._select(active_only=False) if d.error_key is not None]
 
     async def _select(self, *, active_only: bool) -> list[Destination]:
-        stmt = select(Destination).order_by(Destination.id)
+        stmt = select(DestinationRow).order_by(DestinationRow.id)
         if active_only:
-            stmt = stmt.where(Destination.active.is_(True))
+            stmt = stmt.where(DestinationRow.active.is_(True))
         async with self._db.read() as session:
-            return list((await session.scalars(stmt)).all())
+            return [to_destination(r) for r in (await session.scalars(stmt)).all()]
 
 
-def _lists_board(boards: list[Any], board_id: int | None, name: str | None) -> bool:
-    for entry in boards:
-        if isinstance(entry, str):
-            if name is not None and entry.casefold() == name:
-                return True
-        elif board_id is not None and entry == board_id:
-            return True
-    return False
+def to_destination(row: DestinationRow) -> Destination:
+    """Return the domain record of a destination row."""
+    return Destination(
+        id=row.id,
+        channel=ChannelName(row.channel),
+        chat_id=ChatId(row.chat_id),
+        chat_kind=ChatKind.parse(row.chat_kind),
+        thread_id=row.thread_id,
+        name=row.name,
+        boards=tuple(b for b in row.boards if isinstance(b, int | str)),
+        active=row.active,
+        error_key=row.error_key,
+        last_error=row.last_error,
+        last_error_at=row.last_error_at,
+        last_ok_at=row.last_ok_at,
+    )

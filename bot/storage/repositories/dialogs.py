@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
 
 from bot.core.clock import Clock, SystemClock
+from bot.core.messages import Choice
+from bot.domain.dialogs import DialogState
 from bot.storage.db import Database, table_of
-from bot.storage.models import Dialog
+from bot.storage.models import DialogRow
 
-_T = table_of(Dialog)
+__all__ = ["DialogRepo", "DialogState"]
 
-
-@dataclass(frozen=True)
-class DialogState:
-    """Where a chat is in a multi-step flow."""
-
-    channel: str
-    chat_id: str
-    flow: str
-    step: str
-    data: dict[str, Any] = field(default_factory=dict)
-    updated_at: datetime | None = None
-    expires_at: datetime | None = None
+_T = table_of(DialogRow)
 
 
 class DialogRepo:
@@ -36,25 +27,23 @@ class DialogRepo:
         self._clock = clock or SystemClock()
 
     async def get(self, channel: str, chat_id: str) -> DialogState | None:
-        """Return the chat's live state; an expired one is deleted and None returned."""
-        now = self._clock.now()
-        stmt = select(Dialog).where(Dialog.channel == channel, Dialog.chat_id == chat_id)
+        """Return the chat's state, expired or not (the caller decides what expiry means)."""
+        stmt = select(DialogRow).where(DialogRow.channel == channel, DialogRow.chat_id == chat_id)
         async with self._db.read() as session:
             row = (await session.scalars(stmt)).one_or_none()
-        if row is None:
-            return None
-        if row.expires_at <= now:
-            await self._delete(channel, chat_id, expired_before=now)
-            return None
-        return DialogState(
-            channel=row.channel,
-            chat_id=row.chat_id,
-            flow=row.flow,
-            step=row.step,
-            data=dict(row.data),
-            updated_at=row.updated_at,
-            expires_at=row.expires_at,
-        )
+            if row is None:
+                return None
+            return DialogState(
+                channel=row.channel,
+                chat_id=row.chat_id,
+                flow=row.flow,
+                step=row.step,
+                data=dict(row.data or {}),
+                options=_choices(row.options),
+                prompt_ref=row.prompt_ref,
+                updated_at=row.updated_at,
+                expires_at=row.expires_at,
+            )
 
     async def save(
         self,
@@ -64,6 +53,9 @@ class DialogRepo:
         step: str,
         data: dict[str, Any],
         ttl_seconds: float,
+        *,
+        options: Sequence[Choice] = (),
+        prompt_ref: str | None = None,
     ) -> None:
         """Store the chat's state, replacing any earlier one, valid for ``ttl_seconds``."""
         now = self._clock.now()
@@ -71,6 +63,8 @@ class DialogRepo:
             "flow": flow,
             "step": step,
             "data": data,
+            "options": [{"label": c.label, "data": c.data} for c in options if c.data],
+            "prompt_ref": prompt_ref,
             "updated_at": now,
             "expires_at": now + timedelta(seconds=ttl_seconds),
         }
@@ -82,9 +76,16 @@ class DialogRepo:
         async with self._db.write() as session:
             await session.execute(stmt)
 
-    async def clear(self, channel: str, chat_id: str) -> None:
-        """Forget the chat's state."""
-        await self._delete(channel, chat_id)
+    async def clear(
+        self, channel: str, chat_id: str, *, updated_before: datetime | None = None
+    ) -> None:
+        """Forget the chat's state (with ``updated_before``: only a state not saved since)."""
+        stmt = delete(_T).where(_T.c.channel == channel, _T.c.chat_id == chat_id)
+        if updated_before is not None:
+            # Another task may have saved a fresh state since the caller read this one.
+            stmt = stmt.where(_T.c.updated_at <= updated_before)
+        async with self._db.write() as session:
+            await session.execute(stmt)
 
     async def prune_expired(self) -> int:
         """Delete every expired state; return how many."""
@@ -93,12 +94,12 @@ class DialogRepo:
             result = await session.execute(stmt)
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def _delete(
-        self, channel: str, chat_id: str, *, expired_before: datetime | None = None
-    ) -> None:
-        stmt = delete(_T).where(_T.c.channel == channel, _T.c.chat_id == chat_id)
-        if expired_before is not None:
-            # Another task may have saved a fresh state since we read the expired one.
-            stmt = stmt.where(_T.c.expires_at <= expired_before)
-        async with self._db.write() as session:
-            await session.execute(stmt)
+
+def _choices(raw: object) -> tuple[Choice, ...]:
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        Choice(str(item["label"]), data=str(item["data"]))
+        for item in raw
+        if isinstance(item, dict) and item.get("label") and item.get("data")
+    )

@@ -8,9 +8,9 @@ from sqlalchemy import delete
 
 from bot.core.clock import Clock, SystemClock
 from bot.storage.db import Database, table_of
-from bot.storage.models import InboundSeen
+from bot.storage.models import InboundSeenRow
 
-_T = table_of(InboundSeen)
+_T = table_of(InboundSeenRow)
 
 
 class InboundDedupRepo:

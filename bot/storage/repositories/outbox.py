@@ -10,21 +10,22 @@ from typing import Any
 from sqlalchemy import String, and_, bindparam, case, cast, func, literal, or_, select, update
 
 from bot.core.clock import Clock, SystemClock
-from bot.core.ids import ChannelName, ChatId, OutboxId
-from bot.core.messages import ChatKind, OutboundMessage, Recipient
-from bot.storage.db import Database, table_of
-from bot.storage.models import OutboxRow, UtcDateTime
-from bot.storage.repositories.outbox_items import (
+from bot.core.ids import OutboxId
+from bot.core.messages import OutboundMessage
+from bot.domain.outbox import (
     ClaimedItem,
     Failed,
     NewOutboxItem,
+    OutboxEntry,
     Outcome,
     Released,
     Retry,
     Sent,
     Skipped,
 )
-from bot.storage.repositories.outbox_reports import OutboxReports
+from bot.storage.db import Database, table_of
+from bot.storage.models import OutboxRow, UtcDateTime
+from bot.storage.repositories.outbox_reports import OutboxReports, recipient_of
 
 __all__ = [
     "ClaimedItem",
@@ -132,17 +133,6 @@ class OutboxRepo(OutboxReports):
                 len(outcomes),
             )
 
-    async def skip_pending(self, kind: str, topic_id: int, reason: str) -> int:
-        """Skip the not-yet-claimed rows of ``kind`` for a topic (e.g. cards made stale)."""
-        stmt = (
-            update(_T)
-            .where(_T.c.kind == kind, _T.c.topic_id == topic_id, _T.c.status == "pending")
-            .values(status="skipped", last_error=reason[:500])
-        )
-        async with self._db.write() as session:
-            result = await session.execute(stmt)
-        return int(result.rowcount)  # type: ignore[attr-defined]
-
     async def hold_recipient(self, rate_key: str, until: datetime) -> int:
         """Push every pending row of one recipient to ``until``; return rows moved."""
         return await self._hold(_T.c.rate_key == rate_key, until)
@@ -173,10 +163,34 @@ class OutboxRepo(OutboxReports):
             result = await session.execute(stmt)
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def get(self, id: OutboxId) -> OutboxRow | None:
+    async def get(self, id: OutboxId) -> OutboxEntry | None:
         """Return one row by id."""
         async with self._db.read() as session:
-            return await session.get(OutboxRow, id)
+            row = await session.get(OutboxRow, id)
+            if row is None:
+                return None
+            return OutboxEntry(
+                id=OutboxId(row.id),
+                idempotency_key=row.idempotency_key,
+                recipient=recipient_of(row.channel, row.chat_id, row.chat_kind, row.thread_id),
+                kind=row.kind,
+                payload=dict(row.payload),
+                status=row.status,
+                attempts=row.attempts,
+                next_attempt_at=row.next_attempt_at,
+                claimed_by=row.claimed_by,
+                lease_until=row.lease_until,
+                provider_message_id=row.provider_message_id,
+                provider_status=row.provider_status,
+                error_key=row.error_key,
+                last_error=row.last_error,
+                created_at=row.created_at,
+                sent_at=row.sent_at,
+                broadcast_id=row.broadcast_id,
+                topic_id=row.topic_id,
+                subscriber_id=row.subscriber_id,
+                destination_id=row.destination_id,
+            )
 
     async def next_due_at(self) -> datetime | None:
         """Return when the next row becomes claimable (pending due time or lease expiry)."""
@@ -221,12 +235,7 @@ def _row_for(item: NewOutboxItem, now: datetime) -> dict[str, Any]:
 
 
 def _claimed(row: Any) -> ClaimedItem:
-    recipient = Recipient(
-        channel=ChannelName(row["channel"]),
-        chat_id=ChatId(row["chat_id"]),
-        kind=ChatKind(row["chat_kind"]),
-        thread_id=row["thread_id"],
-    )
+    recipient = recipient_of(row["channel"], row["chat_id"], row["chat_kind"], row["thread_id"])
     return ClaimedItem(
         id=OutboxId(row["id"]),
         idempotency_key=row["idempotency_key"],

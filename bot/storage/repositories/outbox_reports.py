@@ -5,25 +5,58 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.core.clock import Clock
-from bot.core.ids import ChannelName, ChatId
-from bot.core.messages import ChatKind, Recipient
+from bot.core.ids import ChannelName, ChatId, OutboxId
+from bot.core.messages import ChatKind, OutboundMessage, Recipient
+from bot.domain.outbox import STATUSES, DeliveryRecord
 from bot.storage.db import Database, table_of
 from bot.storage.models import OutboxRow
-from bot.storage.repositories.outbox_items import STATUSES
 
 _T = table_of(OutboxRow)
 _IN_CHUNK = 500
 """Ids per IN (...) list, well under every backend's bound-parameter limit."""
 
 
+def recipient_of(channel: str, chat_id: str, chat_kind: str, thread_id: int | None) -> Recipient:
+    """Return the recipient stored in an outbox row's columns."""
+    return Recipient(ChannelName(channel), ChatId(chat_id), ChatKind.parse(chat_kind), thread_id)
+
+
 class OutboxReports:
-    """Read-mostly outbox queries, shared by /status, reports and delivery receipts."""
+    """Read-mostly outbox queries: /status, reports, delivery receipts, features' questions.
+
+    Features get this view (``Repositories.deliveries``), never the enqueueing repository:
+    they queue messages only through the outbox port, which also wakes the worker.
+    """
 
     _db: Database
     _clock: Clock
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def skip_pending(self, kind: str, topic_id: int, reason: str) -> int:
+        """Skip the not-yet-claimed rows of ``kind`` for a topic (e.g. cards made stale)."""
+        stmt = (
+            update(_T)
+            .where(_T.c.kind == kind, _T.c.topic_id == topic_id, _T.c.status == "pending")
+            .values(status="skipped", last_error=reason[:500])
+        )
+        async with self._db.write() as session:
+            result = await session.execute(stmt)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def provider_id_of(self, idempotency_key: str) -> str | None:
+        """Return the platform's id of the message queued under a key, once it was sent."""
+        stmt = select(_T.c.provider_message_id).where(
+            _T.c.idempotency_key == idempotency_key, _T.c.status == "sent"
+        )
+        async with self._db.read() as session:
+            found = await session.scalar(stmt)
+        return str(found) if found is not None else None
 
     async def depth_by_status(self) -> dict[str, int]:
         """Return the number of rows in each status (every status present, zeros included)."""
@@ -102,20 +135,17 @@ class OutboxReports:
         async with self._db.read() as session:
             rows = (await session.execute(stmt)).all()
         return [
-            (
-                Recipient(ChannelName(channel), ChatId(chat_id), ChatKind(chat_kind), thread_id),
-                str(provider_id),
-            )
+            (recipient_of(channel, chat_id, chat_kind, thread_id), str(provider_id))
             for channel, chat_id, chat_kind, thread_id, provider_id, payload in rows
             if not (payload or {}).get("edit_of")
         ]
 
     async def record_provider_statuses(
         self,
-        reports: Sequence[tuple[str, str, int | None]],
+        reports: Sequence[tuple[str, str, str | None]],
         rank: Callable[[str], int],
-    ) -> tuple[list[OutboxRow], set[str]]:
-        """Apply many ``(provider id, status, error code)`` reports in one transaction.
+    ) -> tuple[list[DeliveryRecord], set[str]]:
+        """Apply many ``(provider id, status, error key)`` reports in one transaction.
 
         Returns the rows whose status moved forward (with the report applied) and the provider
         ids no row carries yet. Reports for one id are applied in rank order, so a batch that
@@ -124,7 +154,7 @@ class OutboxReports:
         if not reports:
             return [], set()
         ids = sorted({sid for sid, _, _ in reports})
-        advanced: dict[int, OutboxRow] = {}
+        advanced: dict[int, DeliveryRecord] = {}
         async with self._db.write() as session:
             found: dict[str, OutboxRow] = {}
             for start in range(0, len(ids), _IN_CHUNK):
@@ -137,15 +167,30 @@ class OutboxReports:
                 )
                 for match in (await session.scalars(stmt)).all():
                     found[str(match.provider_message_id)] = match  # the newest row wins
-            for sid, status, error_code in sorted(reports, key=lambda r: rank(r[1])):
+            for sid, status, error_key in sorted(reports, key=lambda r: rank(r[1])):
                 row = found.get(sid)
                 if row is None:
                     continue
                 if row.provider_status is not None and rank(status) <= rank(row.provider_status):
                     continue
                 row.provider_status = status
-                if error_code is not None:
-                    row.error_key = f"provider:{error_code}"
-                    row.last_error = f"provider reported {status} (error {error_code})"
-                advanced[row.id] = row
+                if error_key is not None:
+                    row.error_key = error_key[:64]
+                    row.last_error = f"provider reported {status} ({error_key})"[:500]
+                advanced[row.id] = _record(row)
         return list(advanced.values()), {sid for sid in ids if sid not in found}
+
+
+def _record(row: OutboxRow) -> DeliveryRecord:
+    recipient = recipient_of(row.channel, row.chat_id, row.chat_kind, row.thread_id)
+    return DeliveryRecord(
+        id=OutboxId(row.id),
+        idempotency_key=row.idempotency_key,
+        message=OutboundMessage.from_payload(recipient, row.payload),
+        provider_status=str(row.provider_status),
+        error_key=row.error_key,
+        broadcast_id=row.broadcast_id,
+        topic_id=row.topic_id,
+        subscriber_id=row.subscriber_id,
+        destination_id=row.destination_id,
+    )

@@ -8,10 +8,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock, SystemClock
+from bot.domain.subscribers import DELIVERY_ERRORS
 from bot.storage.db import Database
-from bot.storage.models import Destination, ServiceState, Subscriber
+from bot.storage.models import DestinationRow, ServiceStateRow, SubscriberRow
 from bot.storage.repositories.destinations import MIGRATIONS_KEY
-from bot.storage.repositories.subscribers import DELIVERY_ERRORS
 
 
 class RecipientStateRepo:
@@ -31,19 +31,19 @@ class RecipientStateRepo:
             health["active"] = False
         async with self._db.write() as session:
             await session.execute(
-                update(Destination)
-                .where(Destination.channel == channel, Destination.chat_id == chat_id)
+                update(DestinationRow)
+                .where(DestinationRow.channel == channel, DestinationRow.chat_id == chat_id)
                 .values(**health)
             )
             if deactivate:
                 await session.execute(
-                    update(Subscriber)
+                    update(SubscriberRow)
                     .where(
-                        Subscriber.channel == channel,
-                        Subscriber.chat_id == chat_id,
+                        SubscriberRow.channel == channel,
+                        SubscriberRow.chat_id == chat_id,
                         # Only a live subscription is paused: overwriting "unsubscribed" or
                         # "opted_out" would let a later message re-subscribe them.
-                        Subscriber.active.is_(True),
+                        SubscriberRow.active.is_(True),
                     )
                     .values(active=False, inactive_reason=error_key[:64], updated_at=now)
                 )
@@ -53,8 +53,8 @@ class RecipientStateRepo:
         now = self._clock.now()
         async with self._db.write() as session:
             await session.execute(
-                update(Destination)
-                .where(Destination.channel == channel, Destination.chat_id == chat_id)
+                update(DestinationRow)
+                .where(DestinationRow.channel == channel, DestinationRow.chat_id == chat_id)
                 .values(error_key=None, last_error=None, last_ok_at=now)
             )
 
@@ -63,20 +63,20 @@ class RecipientStateRepo:
         now = self._clock.now()
         async with self._db.write() as session:
             await session.execute(
-                update(Destination)
+                update(DestinationRow)
                 .where(
-                    Destination.channel == channel,
-                    Destination.chat_id == chat_id,
-                    Destination.error_key.in_(DELIVERY_ERRORS),
+                    DestinationRow.channel == channel,
+                    DestinationRow.chat_id == chat_id,
+                    DestinationRow.error_key.in_(DELIVERY_ERRORS),
                 )
                 .values(active=True, error_key=None, last_error=None)
             )
             await session.execute(
-                update(Subscriber)
+                update(SubscriberRow)
                 .where(
-                    Subscriber.channel == channel,
-                    Subscriber.chat_id == chat_id,
-                    Subscriber.inactive_reason.in_(DELIVERY_ERRORS),
+                    SubscriberRow.channel == channel,
+                    SubscriberRow.chat_id == chat_id,
+                    SubscriberRow.inactive_reason.in_(DELIVERY_ERRORS),
                 )
                 .values(active=True, inactive_reason=None, updated_at=now)
             )
@@ -88,16 +88,16 @@ class RecipientStateRepo:
             taken_threads = set(
                 (
                     await session.scalars(
-                        select(Destination.thread_id).where(
-                            Destination.channel == channel, Destination.chat_id == new
+                        select(DestinationRow.thread_id).where(
+                            DestinationRow.channel == channel, DestinationRow.chat_id == new
                         )
                     )
                 ).all()
             )
             old_destinations = (
                 await session.scalars(
-                    select(Destination).where(
-                        Destination.channel == channel, Destination.chat_id == old
+                    select(DestinationRow).where(
+                        DestinationRow.channel == channel, DestinationRow.chat_id == old
                     )
                 )
             ).all()
@@ -109,20 +109,20 @@ class RecipientStateRepo:
                     destination.chat_id = new
             await _remember_migration(session, channel, old, new, now)
             subscriber_exists = await session.scalar(
-                select(Subscriber.id).where(
-                    Subscriber.channel == channel, Subscriber.chat_id == new
+                select(SubscriberRow.id).where(
+                    SubscriberRow.channel == channel, SubscriberRow.chat_id == new
                 )
             )
             if subscriber_exists is not None:
                 await session.execute(
-                    delete(Subscriber).where(
-                        Subscriber.channel == channel, Subscriber.chat_id == old
+                    delete(SubscriberRow).where(
+                        SubscriberRow.channel == channel, SubscriberRow.chat_id == old
                     )
                 )
             else:
                 await session.execute(
-                    update(Subscriber)
-                    .where(Subscriber.channel == channel, Subscriber.chat_id == old)
+                    update(SubscriberRow)
+                    .where(SubscriberRow.channel == channel, SubscriberRow.chat_id == old)
                     .values(chat_id=new, updated_at=now)
                 )
 
@@ -131,11 +131,11 @@ async def _remember_migration(
     session: AsyncSession, channel: str, old: str, new: str, now: datetime
 ) -> None:
     # The config may still list the old id; the next config sync reads this to follow the move.
-    row = await session.get(ServiceState, MIGRATIONS_KEY)
+    row = await session.get(ServiceStateRow, MIGRATIONS_KEY)
     moves = dict(row.value) if row is not None else {}
     moves[f"{channel}:{old}"] = new
     if row is None:
-        session.add(ServiceState(key=MIGRATIONS_KEY, value=moves, updated_at=now))
+        session.add(ServiceStateRow(key=MIGRATIONS_KEY, value=moves, updated_at=now))
     else:
         row.value = moves
         row.updated_at = now

@@ -4,52 +4,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import select, text
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import ConfigError
+from bot.domain.rules import CONFIG_AUTHOR, RelayRule, RuleSeedSpec
+from bot.domain.rules import FILTERS as RULE_FILTERS
 from bot.storage.db import Database
-from bot.storage.models import Destination, RelayRule
+from bot.storage.models import DestinationRow, RelayRuleRow
 
-CONFIG_AUTHOR = "config"
-"""``created_by`` of rules seeded from config.toml; every other value is an admin's id."""
-FILTERS = frozenset({"watch", "mute"})
+FILTERS = frozenset(RULE_FILTERS)
 
 _SEED_LOCK_KEY = 0x6D696E6261720003
 """pg_advisory_xact_lock id: two processes starting together must not both insert the seeds."""
 
 _RuleKey = tuple[int, str, int | None, tuple[str, ...], tuple[str, ...]]
-
-
-@dataclass(frozen=True, slots=True)
-class RuleSeedSpec:
-    """One rule as the configuration describes it; the destination is named, not numbered."""
-
-    channel: str
-    chat_id: str
-    filter: str = "watch"
-    board_id: int | None = None
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-
-    @classmethod
-    def from_ref(
-        cls,
-        destination: str,
-        filter: str = "watch",
-        board_id: int | None = None,
-        include: Iterable[str] = (),
-        exclude: Iterable[str] = (),
-    ) -> RuleSeedSpec:
-        """Build a seed from config's ``"<channel>:<chat_id>"`` destination reference."""
-        channel, sep, chat_id = destination.partition(":")
-        if not sep or not channel or not chat_id:
-            raise ConfigError(
-                f"relay.rules: destination {destination!r} must read '<channel>:<chat_id>'"
-            )
-        return cls(channel, chat_id, filter, board_id, tuple(include), tuple(exclude))
 
 
 class RuleRepo:
@@ -75,17 +45,18 @@ class RuleRepo:
             row = self._row(destination_id, filter, board_id, include, exclude, created_by)
             session.add(row)
             await session.flush()
-        return row
+            return to_rule(row)
 
     async def get(self, rule_id: int) -> RelayRule | None:
         """Return the rule with this id."""
         async with self._db.read() as session:
-            return await session.get(RelayRule, rule_id)
+            row = await session.get(RelayRuleRow, rule_id)
+            return to_rule(row) if row is not None else None
 
     async def remove(self, rule_id: int) -> bool:
         """Delete a rule; return whether it existed."""
         async with self._db.write() as session:
-            row = await session.get(RelayRule, rule_id)
+            row = await session.get(RelayRuleRow, rule_id)
             if row is None:
                 return False
             await session.delete(row)
@@ -97,17 +68,21 @@ class RuleRepo:
         found: dict[int, list[RelayRule]] = {i: [] for i in wanted}
         if not wanted:
             return found
-        stmt = select(RelayRule).where(RelayRule.destination_id.in_(wanted)).order_by(RelayRule.id)
+        stmt = (
+            select(RelayRuleRow)
+            .where(RelayRuleRow.destination_id.in_(wanted))
+            .order_by(RelayRuleRow.id)
+        )
         async with self._db.read() as session:
             for row in (await session.scalars(stmt)).all():
-                found[row.destination_id].append(row)
+                found[row.destination_id].append(to_rule(row))
         return found
 
     async def all(self) -> list[RelayRule]:
         """Return every rule, grouped by destination, oldest first."""
-        stmt = select(RelayRule).order_by(RelayRule.destination_id, RelayRule.id)
+        stmt = select(RelayRuleRow).order_by(RelayRuleRow.destination_id, RelayRuleRow.id)
         async with self._db.read() as session:
-            return list((await session.scalars(stmt)).all())
+            return [to_rule(r) for r in (await session.scalars(stmt)).all()]
 
     async def seed_from_config(self, seeds: Sequence[RuleSeedSpec]) -> list[RelayRule]:
         """Make the config-made rules equal ``seeds`` in one transaction; keep admins' rules.
@@ -129,8 +104,8 @@ class RuleRepo:
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SEED_LOCK_KEY}
                 )
             targets: dict[tuple[str, str], list[int]] = {}
-            active = select(Destination).where(Destination.active.is_(True))
-            for dest in (await session.scalars(active.order_by(Destination.id))).all():
+            active = select(DestinationRow).where(DestinationRow.active.is_(True))
+            for dest in (await session.scalars(active.order_by(DestinationRow.id))).all():
                 targets.setdefault((dest.channel, dest.chat_id), []).append(dest.id)
             wanted: Counter[_RuleKey] = Counter()
             for seed in seeds:
@@ -145,11 +120,11 @@ class RuleRepo:
                     key = (dest_id, seed.filter, seed.board_id, include, exclude)
                     wanted[key] += 1
             existing = await session.scalars(
-                select(RelayRule)
-                .where(RelayRule.created_by == CONFIG_AUTHOR)
-                .order_by(RelayRule.id)
+                select(RelayRuleRow)
+                .where(RelayRuleRow.created_by == CONFIG_AUTHOR)
+                .order_by(RelayRuleRow.id)
             )
-            kept: list[RelayRule] = []
+            kept: list[RelayRuleRow] = []
             for row in existing.all():
                 key = _key(row)
                 if wanted[key] > 0:
@@ -163,7 +138,7 @@ class RuleRepo:
                     session.add(row)
                     kept.append(row)
             await session.flush()
-        return sorted(kept, key=lambda r: r.id)
+            return [to_rule(r) for r in sorted(kept, key=lambda r: r.id)]
 
     def _row(
         self,
@@ -173,8 +148,8 @@ class RuleRepo:
         include: Sequence[str],
         exclude: Sequence[str],
         created_by: str,
-    ) -> RelayRule:
-        return RelayRule(
+    ) -> RelayRuleRow:
+        return RelayRuleRow(
             destination_id=destination_id,
             filter=filter,
             board_id=board_id,
@@ -185,11 +160,25 @@ class RuleRepo:
         )
 
 
-def _key(row: RelayRule) -> _RuleKey:
+def _key(row: RelayRuleRow) -> _RuleKey:
     return (
         row.destination_id,
         row.filter,
         row.board_id,
         tuple(str(w) for w in row.include_keywords),
         tuple(str(w) for w in row.exclude_keywords),
+    )
+
+
+def to_rule(row: RelayRuleRow) -> RelayRule:
+    """Return the domain record of a stored rule."""
+    return RelayRule(
+        id=row.id,
+        destination_id=row.destination_id,
+        filter=row.filter,
+        board_id=row.board_id,
+        include=tuple(str(w) for w in row.include_keywords or ()),
+        exclude=tuple(str(w) for w in row.exclude_keywords or ()),
+        created_by=row.created_by,
+        created_at=row.created_at,
     )

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from bot.core.clock import Clock, SystemClock
 from bot.storage.db import Database, table_of
-from bot.storage.models import ServiceState
+from bot.storage.models import ServiceStateRow
 
-_T = table_of(ServiceState)
+_T = table_of(ServiceStateRow)
 
 
 class StateRepo:

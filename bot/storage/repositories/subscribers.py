@@ -2,71 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import Select, select
 
 from bot.core.clock import Clock, SystemClock
-from bot.storage.db import Database, table_of
-from bot.storage.models import Subscriber
-
-NOT_SUBSCRIBED = "not_subscribed"
-UNSUBSCRIBED = "unsubscribed"
-OPTED_OUT = "opted_out"
-
-_T = table_of(Subscriber)
-
-
-DELIVERY_ERRORS = frozenset(
-    {"blocked", "deactivated", "kicked", "not_member", "chat_deleted", "not_started", "forbidden"}
+from bot.core.ids import ChannelName, ChatId
+from bot.core.messages import ChatKind
+from bot.domain.subscribers import (
+    DELIVERY_ERRORS,
+    NOT_SUBSCRIBED,
+    OPTED_OUT,
+    UNSUBSCRIBED,
+    Subscriber,
+    SubscriberSettings,
 )
-"""Reasons a send failed for good that end when the person writes to us again."""
+from bot.storage.db import Database, table_of
+from bot.storage.models import SubscriberRow
 
-Delivery = Literal["instant", "digest"]
+__all__ = ["DELIVERY_ERRORS", "SubscriberRepo", "to_subscriber"]
+
+_T = table_of(SubscriberRow)
 
 
-@dataclass(frozen=True, slots=True)
-class SubscriberSettings:
-    """A subscriber's choices, read from the ``settings`` JSON with defaults for missing keys."""
-
-    topic_alerts: bool = True
-    promotions: bool = True
-    delivery: Delivery = "instant"
-    boards: tuple[int, ...] = ()
-    """Board ids to hear about; empty means every board."""
-
-    @classmethod
-    def from_json(cls, raw: Mapping[str, Any] | None) -> SubscriberSettings:
-        """Read stored settings, ignoring malformed values (the JSON predates validation)."""
-        raw = raw or {}
-        delivery: Delivery = "digest" if raw.get("delivery") == "digest" else "instant"
-        boards = raw.get("boards")
-        return cls(
-            topic_alerts=raw.get("topic_alerts", True) is not False,
-            promotions=raw.get("promotions", True) is not False,
-            delivery=delivery,
-            boards=tuple(
-                sorted({int(b) for b in boards if isinstance(b, int) and not isinstance(b, bool)})
-            )
-            if isinstance(boards, list)
-            else (),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the JSON stored in ``subscribers.settings``."""
-        return {
-            "topic_alerts": self.topic_alerts,
-            "promotions": self.promotions,
-            "delivery": self.delivery,
-            "boards": list(self.boards),
-        }
-
-    def wants_board(self, board_id: int | None) -> bool:
-        """Return whether a topic on ``board_id`` passes this subscriber's board filter."""
-        return not self.boards or board_id in self.boards
+def to_subscriber(row: SubscriberRow) -> Subscriber:
+    """Return the domain record of a subscriber row."""
+    return Subscriber(
+        id=row.id,
+        channel=ChannelName(row.channel),
+        chat_id=ChatId(row.chat_id),
+        chat_kind=ChatKind.parse(row.chat_kind),
+        display_name=row.display_name,
+        active=row.active,
+        inactive_reason=row.inactive_reason,
+        opted_out_at=row.opted_out_at,
+        opt_in_at=row.opt_in_at,
+        opt_in_source=row.opt_in_source,
+        last_inbound_at=row.last_inbound_at,
+        settings=SubscriberSettings.from_json(row.settings),
+    )
 
 
 class SubscriberRepo:
@@ -121,7 +97,7 @@ class SubscriberRepo:
         await self._update(channel, chat_id, {"last_inbound_at": None}, self._clock.now())
 
     async def unsubscribe(self, channel: str, chat_id: str, at: datetime) -> Subscriber | None:
-        """Stop alerts for a chat; return the row, or None when it never subscribed."""
+        """Stop alerts for a chat; return the record, or None when it never subscribed."""
         return await self._update(
             channel, chat_id, {"active": False, "inactive_reason": UNSUBSCRIBED}, at
         )
@@ -150,70 +126,76 @@ class SubscriberRepo:
             if row.inactive_reason == OPTED_OUT:
                 row.inactive_reason = NOT_SUBSCRIBED
             row.updated_at = at
-        return row
+            return to_subscriber(row)
 
     async def get(self, channel: str, chat_id: str) -> Subscriber | None:
-        """Return one chat's subscriber row."""
+        """Return one chat's subscriber record."""
         stmt = _one(channel, chat_id)
         async with self._db.read() as session:
-            return (await session.scalars(stmt)).one_or_none()
+            row = (await session.scalars(stmt)).one_or_none()
+            return to_subscriber(row) if row is not None else None
 
     async def active_for(
         self, channel: str | None = None, *, setting: str | None = None
     ) -> list[Subscriber]:
         """Return active, not opted-out subscribers, optionally of one channel or setting."""
         stmt = (
-            select(Subscriber)
-            .where(Subscriber.active.is_(True), Subscriber.opted_out_at.is_(None))
-            .order_by(Subscriber.id)
+            select(SubscriberRow)
+            .where(SubscriberRow.active.is_(True), SubscriberRow.opted_out_at.is_(None))
+            .order_by(SubscriberRow.id)
         )
         if channel is not None:
-            stmt = stmt.where(Subscriber.channel == channel)
+            stmt = stmt.where(SubscriberRow.channel == channel)
         async with self._db.read() as session:
-            rows = list((await session.scalars(stmt)).all())
+            found = [to_subscriber(r) for r in (await session.scalars(stmt)).all()]
         if setting is not None:
             # JSON paths differ per backend; subscriber counts are small enough to filter here.
-            rows = [r for r in rows if r.settings.get(setting)]
-        return rows
+            found = [s for s in found if s.settings.to_json().get(setting)]
+        return found
 
     async def update_settings(
-        self, channel: str, chat_id: str, **settings: Any
+        self, channel: str, chat_id: str, **changes: Any
     ) -> Subscriber | None:
-        """Merge ``settings`` into a chat's settings; return the row, or None if unknown."""
+        """Merge ``changes`` into a chat's settings; return the record, or None if unknown."""
         stmt = _one(channel, chat_id).with_for_update()
         async with self._db.write() as session:
             row = (await session.scalars(stmt)).one_or_none()
             if row is None:
                 return None
-            row.settings = {**row.settings, **settings}
+            merged = SubscriberSettings.from_json({**row.settings, **changes})
+            row.settings = merged.to_json()
             row.updated_at = self._clock.now()
-        return row
+            return to_subscriber(row)
+
+    async def save_settings(
+        self, channel: str, chat_id: str, settings: SubscriberSettings
+    ) -> Subscriber | None:
+        """Store a chat's settings whole; return the record, or None if unknown."""
+        return await self.update_settings(channel, chat_id, **settings.to_json())
 
     async def for_topic_alerts(self, board_id: int | None) -> list[Subscriber]:
         """Return active subscribers who want an instant alert for a topic on ``board_id``."""
-        wanted = []
-        for row in await self.active_for():
-            prefs = SubscriberSettings.from_json(row.settings)
-            if prefs.topic_alerts and prefs.delivery == "instant" and prefs.wants_board(board_id):
-                wanted.append(row)
-        return wanted
+        return [
+            s
+            for s in await self.active_for()
+            if s.settings.wants_instant_alerts and s.settings.wants_board(board_id)
+        ]
 
     async def digest_subscribers(self) -> list[Subscriber]:
         """Return active subscribers who chose one daily digest instead of instant alerts."""
-        return [
-            row
-            for row in await self.active_for()
-            if (prefs := SubscriberSettings.from_json(row.settings)).topic_alerts
-            and prefs.delivery == "digest"
-        ]
+        return [s for s in await self.active_for() if s.settings.wants_digest]
 
     async def by_ids(self, ids: Collection[int]) -> list[Subscriber]:
         """Return the subscribers with these ids, in id order (unknown ids are left out)."""
         if not ids:
             return []
-        stmt = select(Subscriber).where(Subscriber.id.in_(sorted(set(ids)))).order_by(Subscriber.id)
+        stmt = (
+            select(SubscriberRow)
+            .where(SubscriberRow.id.in_(sorted(set(ids))))
+            .order_by(SubscriberRow.id)
+        )
         async with self._db.read() as session:
-            return list((await session.scalars(stmt)).all())
+            return [to_subscriber(r) for r in (await session.scalars(stmt)).all()]
 
     async def _upsert(
         self,
@@ -246,10 +228,10 @@ class SubscriberRepo:
         )
         async with self._db.write() as session:
             row_id = (await session.execute(stmt)).scalar_one()
-            row = await session.get(Subscriber, row_id, populate_existing=True)
-        if row is None:
-            raise RuntimeError(f"subscriber {channel}:{chat_id} vanished during upsert")
-        return row
+            row = await session.get(SubscriberRow, row_id, populate_existing=True)
+            if row is None:
+                raise RuntimeError(f"subscriber {channel}:{chat_id} vanished during upsert")
+            return to_subscriber(row)
 
     async def _update(
         self, channel: str, chat_id: str, values: dict[str, Any], at: datetime
@@ -262,8 +244,10 @@ class SubscriberRepo:
             for name, value in values.items():
                 setattr(row, name, value)
             row.updated_at = at
-        return row
+            return to_subscriber(row)
 
 
-def _one(channel: str, chat_id: str) -> Select[Subscriber]:
-    return select(Subscriber).where(Subscriber.channel == channel, Subscriber.chat_id == chat_id)
+def _one(channel: str, chat_id: str) -> Select[SubscriberRow]:
+    return select(SubscriberRow).where(
+        SubscriberRow.channel == channel, SubscriberRow.chat_id == chat_id
+    )

@@ -4,38 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy import exists, func, select, update
 
 from bot.core.clock import Clock, SystemClock
+from bot.core.ids import BoardId, TopicId
+from bot.domain.topics import Topic, TopicRecord
 from bot.storage.db import Database, table_of
-from bot.storage.models import ForumTopic
+from bot.storage.models import ForumTopicRow
 
-_T = table_of(ForumTopic)
+_T = table_of(ForumTopicRow)
 _IN_CHUNK = 500
 """Ids per IN (...) list, well under every backend's bound-parameter limit."""
-
-
-class TopicFacts(Protocol):
-    """What the repository keeps of a forum topic (``bot.forum.source.Topic`` fits)."""
-
-    @property
-    def topic_id(self) -> int: ...
-    @property
-    def board_id(self) -> int | None: ...
-    @property
-    def board_name(self) -> str: ...
-    @property
-    def subject(self) -> str: ...
-    @property
-    def link(self) -> str: ...
-    @property
-    def posted_at(self) -> datetime: ...
-    @property
-    def author(self) -> str | None: ...
-    @property
-    def body_html(self) -> str: ...
 
 
 class TopicRepo:
@@ -63,7 +43,7 @@ class TopicRepo:
 
     async def record(
         self,
-        topic: TopicFacts,
+        topic: Topic,
         *,
         decision: str,
         reason: str | None = None,
@@ -122,31 +102,32 @@ class TopicRepo:
             result = await session.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def get(self, topic_id: int) -> ForumTopic | None:
+    async def get(self, topic_id: int) -> TopicRecord | None:
         """Return one recorded topic."""
         async with self._db.read() as session:
-            return await session.get(ForumTopic, topic_id)
+            row = await session.get(ForumTopicRow, topic_id)
+            return to_record(row) if row is not None else None
 
-    async def with_decision(self, decisions: Collection[str], limit: int = 50) -> list[ForumTopic]:
+    async def with_decision(self, decisions: Collection[str], limit: int = 50) -> list[TopicRecord]:
         """Return topics whose decision is one of ``decisions``, oldest first (e.g. held ones)."""
         stmt = (
-            select(ForumTopic)
-            .where(ForumTopic.decision.in_(tuple(decisions)))
-            .order_by(ForumTopic.first_seen_at, ForumTopic.topic_id)
+            select(ForumTopicRow)
+            .where(ForumTopicRow.decision.in_(tuple(decisions)))
+            .order_by(ForumTopicRow.first_seen_at, ForumTopicRow.topic_id)
             .limit(limit)
         )
         async with self._db.read() as session:
-            return list((await session.scalars(stmt)).all())
+            return [to_record(r) for r in (await session.scalars(stmt)).all()]
 
-    async def recent(self, limit: int) -> list[ForumTopic]:
+    async def recent(self, limit: int) -> list[TopicRecord]:
         """Return the most recently seen topics, newest first."""
         stmt = (
-            select(ForumTopic)
-            .order_by(ForumTopic.first_seen_at.desc(), ForumTopic.topic_id.desc())
+            select(ForumTopicRow)
+            .order_by(ForumTopicRow.first_seen_at.desc(), ForumTopicRow.topic_id.desc())
             .limit(limit)
         )
         async with self._db.read() as session:
-            return list((await session.scalars(stmt)).all())
+            return [to_record(r) for r in (await session.scalars(stmt)).all()]
 
     async def boards_seen(self) -> list[tuple[int | None, str]]:
         """Return every board a topic came from, with its latest name, sorted by name."""
@@ -165,18 +146,40 @@ class TopicRepo:
             key=lambda pair: (pair[1].casefold(), pair[0] or 0),
         )
 
-    async def relayed_between(self, start: datetime, end: datetime) -> list[ForumTopic]:
+    async def relayed_between(self, start: datetime, end: datetime) -> list[TopicRecord]:
         """Return topics relayed or approved in ``[start, end)``, oldest first."""
         # decided_at, not first_seen_at: a topic held for review counts on the day it is approved.
-        decided = func.coalesce(ForumTopic.decided_at, ForumTopic.first_seen_at)
+        decided = func.coalesce(ForumTopicRow.decided_at, ForumTopicRow.first_seen_at)
         stmt = (
-            select(ForumTopic)
+            select(ForumTopicRow)
             .where(
-                ForumTopic.decision.in_(("relayed", "approved")),
+                ForumTopicRow.decision.in_(("relayed", "approved")),
                 decided >= start,
                 decided < end,
             )
-            .order_by(decided, ForumTopic.topic_id)
+            .order_by(decided, ForumTopicRow.topic_id)
         )
         async with self._db.read() as session:
-            return list((await session.scalars(stmt)).all())
+            return [to_record(r) for r in (await session.scalars(stmt)).all()]
+
+
+def to_record(row: ForumTopicRow) -> TopicRecord:
+    """Return the domain record of a stored topic."""
+    topic = Topic(
+        topic_id=TopicId(row.topic_id),
+        board_id=BoardId(row.board_id) if row.board_id is not None else None,
+        board_name=row.board_name,
+        subject=row.subject,
+        link=row.link,
+        posted_at=row.posted_at,
+        author=row.author,
+        body_html=row.body_html or "",
+    )
+    return TopicRecord(
+        topic=topic,
+        first_seen_at=row.first_seen_at,
+        decision=row.decision,
+        decision_reason=row.decision_reason,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+    )

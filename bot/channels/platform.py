@@ -1,0 +1,70 @@
+"""What every platform declares: its mode, capabilities, pace, admins and live adapter.
+
+``bot.app`` wires any platform from this description alone, so adding one is a folder under
+``bot/channels/`` with a ``platform.py``, one line in ``bot.channels.PLATFORMS`` and its
+config section. A platform in ``console`` mode is printed by the console adapter with the
+platform's own capabilities (numbered options where it has no buttons).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+from starlette.routing import BaseRoute
+
+from bot.config import Config
+from bot.core.channel import Capabilities, Channel, InboundHandler
+from bot.core.messages import Recipient
+from bot.core.rates import RatePolicy
+from bot.core.reports import DeliveryReport
+from bot.core.tasks import BackgroundWork
+
+Mode = Literal["live", "console", "off"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelHooks:
+    """What a live adapter is given to hand its traffic on (it keeps no other reference)."""
+
+    on_inbound: InboundHandler
+    on_report: Callable[[DeliveryReport], None]
+    """Delivery reports that arrive later (status callbacks)."""
+    background: BackgroundWork = field(default_factory=BackgroundWork)
+    """Where work started after a webhook was answered runs (drained at shutdown)."""
+
+
+def _no_warnings(config: Config) -> list[str]:
+    return []
+
+
+def _no_chats(config: Config) -> list[Recipient]:
+    return []
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """One platform as ``bot.app`` sees it; every callable reads only the configuration."""
+
+    name: str
+    mode: Callable[[Config], Mode]
+    capabilities: Callable[[Config], Capabilities]
+    rate_policy: Callable[[Config], RatePolicy]
+    admins: Callable[[Config], frozenset[str]]
+    """Sender ids allowed to run admin commands on this platform."""
+    build_live: Callable[[Config, ChannelHooks], Channel] | None = None
+    """The real adapter; None for a platform that only exists in the terminal."""
+    admin_chats: Callable[[Config], list[Recipient]] = _no_chats
+    """Where admins read cards with buttons (review), when this platform shows buttons."""
+    warnings: Callable[[Config], list[str]] = _no_warnings
+    """Settings that work against the fakes but not against the real service."""
+
+
+@runtime_checkable
+class ServesWebRoutes(Protocol):
+    """A live adapter that receives through webhooks returns the routes to mount."""
+
+    def web_routes(self) -> Sequence[BaseRoute]:
+        """Return the routes this adapter serves (none when it polls)."""
+        ...

@@ -1,0 +1,1 @@
+"""The Telegram platform: adapter, rendering, errors, inbound translation and webhook."""

@@ -1,0 +1,1 @@
+"""The WhatsApp platform through Twilio: adapter, rendering, forms, errors and webhooks."""

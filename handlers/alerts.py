@@ -1,0 +1,28 @@
+"""Messages to the bot's admins: one per admin chat, each keyed so a retry never repeats it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from bot.core.ids import ChannelName, ChatId
+from bot.core.messages import Recipient, Span, text_message
+from bot.domain.outbox import NewOutboxItem
+from handlers.context import HandlerContext
+
+logger = logging.getLogger(__name__)
+
+
+async def alert_admins(ctx: HandlerContext, key: str, spans: Sequence[Span]) -> int:
+    """Queue ``spans`` for every admin on every channel under ``key``; return rows queued."""
+    items = [
+        NewOutboxItem(
+            f"{key}:{channel}:{user}",
+            text_message(Recipient(ChannelName(channel), ChatId(user)), spans, kind="admin_alert"),
+        )
+        for channel, users in sorted(ctx.admins.by_channel.items())
+        for user in sorted(users)
+    ]
+    queued = await ctx.outbox.enqueue(items)
+    logger.warning("Admin alert %s queued for %d admin chats", key, queued)
+    return queued

@@ -1,0 +1,50 @@
+"""Who may do what: the roles of a sender in a chat, checked once by the dispatcher."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+
+from bot.core.channel import SupportsChatAdmins
+from bot.core.commands import Role
+from bot.core.errors import ChannelError
+from bot.core.messages import ChatKind, InboundMessage
+from handlers.context import HandlerContext
+
+logger = logging.getLogger(__name__)
+
+
+async def may(who: Collection[Role], message: InboundMessage, ctx: HandlerContext) -> bool:
+    """Return whether the sender of ``message`` holds one of the roles ``who`` allows.
+
+    The platform is asked about group admins only when nothing cheaper already allows it.
+    """
+    if Role.MEMBER in who:
+        return True
+    is_admin = ctx.admins.is_admin(message.channel, message.sender_id)
+    if Role.ADMIN in who and is_admin:
+        return True
+    if Role.GROUP_ADMIN in who:
+        return await _manages_chat(message, ctx, is_admin=is_admin)
+    return False
+
+
+async def _manages_chat(message: InboundMessage, ctx: HandlerContext, *, is_admin: bool) -> bool:
+    if message.chat_kind is ChatKind.PRIVATE:
+        return True
+    channel = ctx.channels.get(message.channel)
+    if isinstance(channel, SupportsChatAdmins):
+        try:
+            return await channel.is_chat_admin(message.chat_id, message.sender_id)
+        except ChannelError as exc:
+            logger.warning("Could not check the admins of %s: %s", message.chat_id, exc)
+            return False
+    # Without a way to ask the platform, only the bot's own admins may act for a group.
+    return is_admin
+
+
+def refusal(who: Collection[Role], what: str) -> str:
+    """Return the polite refusal for someone lacking every role in ``who`` ("use /status")."""
+    if Role.GROUP_ADMIN in who:
+        return f"Sorry, only this group's admins can {what}."
+    return f"Sorry, only the forum's admins can {what}."

@@ -1,0 +1,71 @@
+"""The forum poll job: back off while the feed fails, alert admins once, note recovery.
+
+Stateless between runs: the backoff is computed from the poll state stored by
+:mod:`handlers.relay.poll`, so a new leader continues where the old one stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bot.core.errors import ForumError
+from bot.core.messages import Span, bold, plain
+from handlers.alerts import alert_admins
+from handlers.context import HandlerContext
+from handlers.relay.poll import POLL_STATE_KEY, RelayReport, relay_new_topics
+
+logger = logging.getLogger(__name__)
+
+ALERT_STATE_KEY = "forum.alert"
+MAX_BACKOFF = 900.0
+"""Longest pause between polls of a failing feed (seconds)."""
+
+
+async def poll_forum(ctx: HandlerContext, now: datetime) -> RelayReport | None:
+    """Poll once unless backing off; return the report, or None when skipped or failed."""
+    if ctx.forum is None:
+        raise RuntimeError("the forum poll job runs without a forum source")
+    settings = ctx.settings.relay
+    state = await ctx.repos.state.get(POLL_STATE_KEY) or {}
+    failures = int(str(state.get("consecutive_failures", 0)))
+    if failures and _backing_off(state, failures, settings.poll_interval, now):
+        return None
+    try:
+        report = await relay_new_topics(ctx.forum, ctx)
+    except ForumError as exc:
+        failures += 1
+        if failures == settings.failure_alert_after:
+            message = f"{failures} polls in a row failed. Last error: {exc}"
+            await _alert(ctx, "down", [bold("Forum feed is failing\n"), plain(message)])
+        return None
+    alert = await ctx.repos.state.get(ALERT_STATE_KEY)
+    if alert and alert.get("open"):
+        await _alert(ctx, "up", [bold("Forum feed recovered\n"), plain("Polling works again.")])
+    if report.relayed or report.skipped_backfill or report.held:
+        logger.info(
+            "Forum poll: %d topics, relayed %s, held %s, marked seen without relaying %s",
+            report.fetched,
+            report.relayed,
+            report.held,
+            report.skipped_backfill,
+        )
+    return report
+
+
+def _backing_off(state: dict[str, object], failures: int, interval: float, now: datetime) -> bool:
+    """Return whether the pause after ``failures`` failed polls has not yet passed."""
+    try:
+        last = datetime.fromisoformat(str(state.get("at")))
+    except ValueError:
+        return False
+    # Doubling from the interval: the first retry is the next scheduled run.
+    pause = min(interval * 2 ** (failures - 1), MAX_BACKOFF) - interval
+    return now < last + timedelta(seconds=max(pause, 0.0))
+
+
+async def _alert(ctx: HandlerContext, kind: str, spans: list[Span]) -> None:
+    previous = await ctx.repos.state.get(ALERT_STATE_KEY) or {}
+    outage = int(str(previous.get("outage", 0))) + (1 if kind == "down" else 0)
+    await ctx.repos.state.put(ALERT_STATE_KEY, {"open": kind == "down", "outage": outage})
+    await alert_admins(ctx, f"forum-alert:{outage}:{kind}", spans)

@@ -1,0 +1,62 @@
+"""The features' knobs, as plain data: ``bot.app`` fills them from config.toml.
+
+Features read these instead of the configuration object, so they stay free of the config
+loader and its validation library, and tests build them in one line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from bot.core.messages import Recipient
+
+LAGOS = ZoneInfo("Africa/Lagos")
+
+
+@dataclass(frozen=True, slots=True)
+class SpamPolicy:
+    """The spam filter's knobs (``[relay.spam]``)."""
+
+    enabled: bool = True
+    threshold: float = 1.0
+    blocked_words: tuple[str, ...] = ()
+    allowed_scripts: tuple[str, ...] = ("latin", "arabic")
+    max_links: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningSettings:
+    """``[relay] mode``, ``review_chats`` and ``[relay.spam]``."""
+
+    mode: Literal["auto", "review"] = "auto"
+    spam: SpamPolicy = field(default_factory=SpamPolicy)
+    review_chats: tuple[Recipient, ...] = ()
+    """Chats that get review cards (config's ``review_chats``, else each Telegram admin)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RelaySettings:
+    """The relay's knobs from ``[forum]`` and ``[relay]``."""
+
+    limit: int = 50
+    backfill: int = 5
+    excerpt_chars: int = 600
+    fetch_full_text: bool = False
+    """Replace the feed's 255-character teaser with the print view's full first post."""
+    poll_interval: float = 60.0
+    failure_alert_after: int = 3
+    """Consecutive failed polls before the admins hear that the feed is down."""
+    digest_time: str = "20:00"
+    """Local ``HH:MM`` of the daily digest."""
+    screening: ScreeningSettings = field(default_factory=ScreeningSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureSettings:
+    """Everything the features are told by the configuration."""
+
+    bot_name: str = "Minbar"
+    tz: ZoneInfo = LAGOS
+    relay: RelaySettings = field(default_factory=RelaySettings)
