@@ -34,6 +34,7 @@ from bot.outbox.preflight import DeliveryPreflight
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.receipt_queue import ReceiptQueue
 from bot.outbox.receipts import DeliveryReceipts
+from bot.outbox.settings import WorkerSettings
 from bot.outbox.worker import OutboxWorker
 from bot.status import ServiceStatus
 from bot.storage.db import Database
@@ -223,13 +224,15 @@ def build_service(
         {name: RateLimiter(policy) for name, policy in policies.items()},
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
         clock=clock,
-        batch_size=config.outbox.batch_size,
-        concurrency=config.outbox.workers,
-        poll_interval=config.outbox.poll_interval,
-        lease_seconds=config.outbox.lease_seconds,
-        max_attempts=config.outbox.max_attempts,
-        backoff_base=config.outbox.backoff_base,
-        backoff_max=config.outbox.backoff_max,
+        settings=WorkerSettings(
+            batch_size=config.outbox.batch_size,
+            concurrency=config.outbox.workers,
+            poll_interval=config.outbox.poll_interval,
+            lease_seconds=config.outbox.lease_seconds,
+            max_attempts=config.outbox.max_attempts,
+            backoff_base=config.outbox.backoff_base,
+            backoff_max=config.outbox.backoff_max,
+        ),
         preflight=_preflight(repos, declared, clock),
         signal=signal,
     )

@@ -14,6 +14,7 @@ from bot.core.channel import DEFAULT_CAPABILITIES, ChannelRegistry
 from bot.core.ids import ChannelName, ChatId
 from bot.core.messages import DeliveryResult, OutboundMessage, Recipient, text_message
 from bot.outbox.ratelimit import RateLimiter, RatePolicy
+from bot.outbox.settings import WorkerSettings
 from bot.outbox.worker import OutboxWorker
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade_database
@@ -107,8 +108,7 @@ async def _run(db: Database, messages: int, *, batch_size: int, concurrency: int
         registry,
         {BENCH_CHANNEL: RateLimiter(RatePolicy.unlimited())},
         worker_id="bench",
-        batch_size=batch_size,
-        concurrency=concurrency,
+        settings=WorkerSettings(batch_size=batch_size, concurrency=concurrency),
     )
 
     started = time.perf_counter()

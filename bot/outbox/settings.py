@@ -1,0 +1,27 @@
+"""The outbox worker's knobs, as one value (``[outbox]`` in config.toml fills it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSettings:
+    """How the worker claims, paces, retries and records."""
+
+    batch_size: int = 200
+    concurrency: int = 4
+    """Sends in flight at once, over all chats."""
+    poll_interval: float = 0.5
+    """Seconds between claims when nothing woke the worker."""
+    lease_seconds: float = 60
+    max_attempts: int = 8
+    backoff_base: float = 2.0
+    backoff_max: float = 600
+    hold_threshold: float = 2.0
+    """A chat that must wait longer than this is given back to the queue, not waited for."""
+    channel_retry_delay: float = 30.0
+    """How long rows of a channel that is not running wait before the next look."""
+    flush_every: int = 100
+    flush_interval: float = 0.5
+    """Outcomes are recorded every ``flush_every`` results or this many seconds."""
