@@ -14,6 +14,7 @@ from bot.core.channel import SupportsCommandMenu
 from bot.core.errors import BotError
 from bot.storage.migrate import upgrade_database
 from bot.web import create_web_app
+from scheduler.jobs import RunningJobs
 from scheduler.setup import build_scheduler, register_jobs
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class Runtime:
             misfire_grace_time=service.config.scheduler.misfire_grace_time,
         )
         self._scheduler_started = False
+        self._running_jobs = RunningJobs()
 
     @property
     def web_port(self) -> int | None:
@@ -160,7 +162,7 @@ class Runtime:
         if not self._scheduler_started:
             self._scheduler.start(paused=True)
             self._scheduler_started = True
-        register_jobs(self._scheduler, svc.jobs, svc.ctx, now=now)
+        register_jobs(self._scheduler, svc.jobs, svc.ctx, now=now, running=self._running_jobs)
         self._scheduler.resume()
         logger.info("This process leads: scheduler and forum poller running")
 
@@ -188,8 +190,13 @@ class Runtime:
     async def _shutdown(self) -> None:
         svc = self.service
         if self._scheduler_started:
+            # AsyncIOScheduler only queues its shutdown (which cancels running jobs, and may
+            # follow a queued wake-up that starts a due one); let both run, then wait for the
+            # cancelled jobs: one still unwinding must not outlive the database it uses.
             self._scheduler.shutdown(wait=False)
             self._scheduler_started = False
+            await asyncio.sleep(0)
+            await self._running_jobs.wait()
         if self._server is not None:
             self._server.should_exit = True
         results = await asyncio.gather(*self._tasks, return_exceptions=True)

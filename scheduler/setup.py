@@ -13,7 +13,7 @@ from handlers.context import HandlerContext
 from handlers.feature import Job
 from handlers.settings import FeatureSettings
 from scheduler.cron import crontab_trigger
-from scheduler.jobs import run_job
+from scheduler.jobs import RunningJobs, run_job
 
 
 def build_scheduler(tz: tzinfo, *, misfire_grace_time: int = 300) -> AsyncIOScheduler:
@@ -44,12 +44,17 @@ def register_jobs(
     ctx: HandlerContext,
     *,
     now: datetime | None = None,
+    running: RunningJobs | None = None,
 ) -> None:
-    """Add (or replace) every declared job; ``run_at_start`` jobs also run at ``now``."""
+    """Add (or replace) every declared job; ``run_at_start`` jobs also run at ``now``.
+
+    With ``running``, each job runs through it so a shutdown can wait for the ones in flight.
+    """
+    func = running.run if running is not None else run_job
     for job in jobs:
         extra = {"next_run_time": now} if job.run_at_start and now is not None else {}
         scheduler.add_job(
-            run_job,
+            func,
             trigger_for(job, ctx.settings, ctx.tz),
             args=(job, ctx),
             id=job.id,

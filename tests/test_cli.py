@@ -1,4 +1,4 @@
-"""The `minbar` command line: config check, db upgrade, and clear errors."""
+"""The `minbar` command line: config check, db upgrade, chat, and clear errors."""
 
 from __future__ import annotations
 
@@ -72,3 +72,32 @@ def test_db_upgrade_migrates_to_head(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"database at revision {head_revision()}" in result.output
     assert (tmp_path / "minbar.db").exists()
+
+
+def test_chat_talks_as_a_person_on_the_chosen_platform(runner: CliRunner, tmp_path: Path) -> None:
+    """`minbar chat --platform whatsapp` answers in a WhatsApp chat, shown as WhatsApp would."""
+    data = service_data(tmp_path, web={"enabled": False})
+    data["console"] = {"output": ""}
+    config = write_config(tmp_path / "chat.toml", data)
+    result = runner.invoke(
+        app,
+        ["chat", "--config", str(config), "--platform", "whatsapp", "--name", "Musa"],
+        input="/start\n/quit\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "── whatsapp → console-user (private) ──" in result.output
+    assert "*Assalamu alaikum, Musa!*" in result.output
+
+
+def test_chat_refuses_an_unknown_platform_and_the_old_style_option(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """An unknown --platform exits 2 naming the choices; --style no longer exists."""
+    config = write_config(tmp_path / "chat.toml", service_data(tmp_path, web={"enabled": False}))
+    result = runner.invoke(app, ["chat", "--config", str(config), "--platform", "signal"], input="")
+    assert result.exit_code == 2
+    assert "minbar: no platform called 'signal' here" in result.output
+    assert "console, telegram, whatsapp" in result.output
+    old = runner.invoke(app, ["chat", "--config", str(config), "--style", "whatsapp"], input="")
+    assert old.exit_code == 2
+    assert "No such option: --style" in old.output

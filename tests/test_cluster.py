@@ -21,8 +21,9 @@ import pytest
 from bot.core.clock import SystemClock
 from bot.core.ids import ChannelName, ChatId
 from bot.core.messages import ChatKind, Recipient, text_message
+from bot.domain.outbox import NewOutboxItem
 from bot.storage.db import Database
-from bot.storage.repositories.outbox import NewOutboxItem, OutboxRepo
+from bot.storage.repositories.outbox import OutboxRepo
 from tests.dbfixtures import pg_url, require_pg
 from tests.service_config import service_data, write_config
 

@@ -124,10 +124,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_settings_that_only_work_against_fakes_are_warned_about(tmp_path: Path) -> None:
-    """Live WhatsApp on a loopback public URL, and Telegram polling on PostgreSQL, get a warning."""
+async def test_settings_that_only_work_against_fakes_are_warned_about(tmp_path: Path) -> None:
+    """Live Telegram polling on PostgreSQL, and live WhatsApp on a loopback URL, get a warning."""
     from bot.config import build_config
-    from bot.runtime import deployment_warnings
 
     data = service_data(tmp_path)
     data["database"] = {"url": "postgresql+asyncpg://postgres@127.0.0.1:5432/minbar"}
@@ -138,31 +137,108 @@ def test_settings_that_only_work_against_fakes_are_warned_about(tmp_path: Path) 
         "MINBAR_TWILIO__ACCOUNT_SID": "AC" + "1" * 32,
         "MINBAR_TWILIO__AUTH_TOKEN": "t" * 32,
     }
-    warnings = deployment_warnings(build_config(data, environ))
-    assert len(warnings) == 2
-    assert "Twilio cannot reach a loopback address" in warnings[0]
-    assert "set telegram.webhook_url" in warnings[1]
-    assert deployment_warnings(service_config(tmp_path)) == []
+    live = build_service(build_config(data, environ))
+    quiet = build_service(service_config(tmp_path))
+    try:
+        warnings = live.warnings
+        assert len(warnings) == 2
+        assert "set telegram.webhook_url" in warnings[0]
+        assert "Twilio cannot reach a loopback address" in warnings[1]
+        assert quiet.warnings == []
+    finally:
+        await live.db.dispose()
+        await quiet.db.dispose()
+
+
+async def test_the_runtime_logs_each_deployment_warning_at_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every warning the platforms raised is logged once when the service starts."""
+    import logging
+
+    service = build_service(service_config(tmp_path, web={"enabled": False}))
+    service.warnings = ["first thing to fix", "second thing to fix"]
+    runtime = Runtime(service, lead=False)
+    with caplog.at_level(logging.WARNING, logger="bot.runtime"):
+        await runtime.start()
+        await runtime.stop()
+    logged = [r.getMessage() for r in caplog.records if r.name == "bot.runtime"]
+    assert logged.count("first thing to fix") == 1
+    assert logged.count("second thing to fix") == 1
 
 
 async def test_housekeeping_forgets_old_inbound_ids_and_expired_dialogs(tmp_path: Path) -> None:
-    """prune() drops dedupe ids older than 14 days and expired dialogs, and keeps the rest."""
+    """The prune job drops dedupe ids older than 14 days and expired dialogs, keeps the rest."""
     from datetime import UTC, datetime, timedelta
 
     from bot.core.clock import FrozenClock
     from bot.storage.migrate import upgrade_database
+    from scheduler.jobs import run_job
 
     clock = FrozenClock(datetime(2026, 11, 1, tzinfo=UTC))
     service = build_service(service_config(tmp_path), clock=clock)
     await upgrade_database(service.db)
+    repos = service.ctx.repos
     try:
-        await service.ctx.inbound.first_time("telegram:update:1")
-        await service.ctx.dialogs.save("whatsapp", "+2348000000001", "boards", "choose", {}, 600)
+        [prune] = [job for job in service.jobs if job.id == "maintenance:prune"]
+        await repos.inbound.first_time("telegram:update:1")
+        await repos.dialogs.save("whatsapp", "+2348000000001", "boards", "choose", {}, 600)
         clock.advance(timedelta(days=15).total_seconds())
-        await service.ctx.inbound.first_time("telegram:update:2")
-        await service.prune()
-        assert await service.ctx.inbound.first_time("telegram:update:1")  # forgotten
-        assert not await service.ctx.inbound.first_time("telegram:update:2")  # kept
-        assert await service.ctx.dialogs.prune_expired() == 0  # prune() already removed it
+        await repos.inbound.first_time("telegram:update:2")
+        await run_job(prune, service.ctx)
+        assert await repos.inbound.first_time("telegram:update:1")  # forgotten
+        assert not await repos.inbound.first_time("telegram:update:2")  # kept
+        assert await repos.dialogs.prune_expired() == 0  # the job already removed it
     finally:
         await service.db.dispose()
+
+
+async def test_leading_registers_the_services_jobs(tmp_path: Path) -> None:
+    """The leader's scheduler holds exactly the service's declared jobs, the poll due at once."""
+    from datetime import UTC, datetime
+
+    from bot.core.clock import FrozenClock
+
+    clock = FrozenClock(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+    service = build_service(service_config(tmp_path, web={"enabled": False}), clock=clock)
+    runtime = Runtime(service)
+    await runtime.start()
+    try:
+        assert runtime.is_leader
+        scheduled = {job.id: job for job in runtime._scheduler.get_jobs()}
+        assert sorted(scheduled) == sorted(job.id for job in service.jobs)
+        assert scheduled["forum:poll"].args == (
+            next(j for j in service.jobs if j.id == "forum:poll"),
+            service.ctx,
+        )
+    finally:
+        await runtime.stop()
+
+
+async def test_stop_waits_for_a_running_job_to_unwind(tmp_path: Path) -> None:
+    """A job cancelled by shutdown finishes its clean-up before stop() returns."""
+    from datetime import datetime
+
+    from handlers.context import HandlerContext
+    from handlers.feature import Job
+
+    started = asyncio.Event()
+    unwound: list[bool] = []
+
+    async def long_job(ctx: HandlerContext, now: datetime) -> None:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await asyncio.sleep(1.5)  # clean-up that needs the loop (e.g. closing a session)
+            unwound.append(True)
+
+    service = build_service(service_config(tmp_path, web={"enabled": False}))
+    service.jobs = [Job("test:long", long_job, every=3600, run_at_start=True)]
+    runtime = Runtime(service)
+    await runtime.start()
+    try:
+        await asyncio.wait_for(started.wait(), 5)
+    finally:
+        await runtime.stop()
+    assert unwound == [True]

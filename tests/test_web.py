@@ -64,3 +64,23 @@ async def test_an_unknown_path_is_404() -> None:
     async with _client(FakeHealth()) as client:
         response = await client.post("/webhooks/nope", content=b"x")
     assert response.status_code == 404
+
+
+async def test_a_live_channels_webhook_routes_are_served_beside_health() -> None:
+    """Routes a channel returns (its webhooks) are mounted next to /healthz and /readyz."""
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse, Response
+    from starlette.routing import Route
+
+    async def hook(request: Request) -> Response:
+        return PlainTextResponse(f"got {(await request.body()).decode()}")
+
+    app = create_web_app(FakeHealth(), [Route("/webhooks/signal", hook, methods=["POST"])])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://minbar.test") as client:
+        posted = await client.post("/webhooks/signal", content=b"hello")
+        wrong = await client.get("/webhooks/signal")
+        health = await client.get("/healthz")
+    assert (posted.status_code, posted.text) == (200, "got hello")
+    assert wrong.status_code == 405
+    assert health.status_code == 200

@@ -37,6 +37,7 @@ async def run_chat(
     console = service.channels.get(platform)
     if not isinstance(console, ConsoleChannel):
         known = ", ".join(service.channels.names())
+        await service.db.dispose()
         raise ConfigError(f"no platform called {platform!r} here; choose one of: {known}")
     runtime = Runtime(service, serve_web=False, lead=False)
     handled = 0

@@ -1,126 +1,130 @@
-"""Scheduler jobs: thin calls into the host, and the daily digest's trigger."""
+"""run_job: the wrapper every scheduled job runs in logs a failure and never raises."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+import asyncio
+import logging
+from datetime import datetime
 
-from scheduler import jobs
-from scheduler.setup import DIGEST_JOB_ID, build_scheduler, schedule_digest
+import pytest
 
-LAGOS = ZoneInfo("Africa/Lagos")
-
-
-class RecordingHost:
-    """A job host that counts its calls."""
-
-    def __init__(self) -> None:
-        self.digests = 0
-
-    async def send_digest(self) -> None:
-        """Count one digest run."""
-        self.digests += 1
+from bot.core.errors import ForumError
+from handlers.context import HandlerContext
+from handlers.feature import Job
+from scheduler.jobs import RunningJobs, run_job
+from scheduler.setup import build_scheduler, register_jobs
+from tests.scheduler.conftest import NOW
 
 
-async def test_send_digest_calls_the_host() -> None:
-    """The digest job only asks the host to send the digest."""
-    host = RecordingHost()
-    await jobs.send_digest(host)
-    assert host.digests == 1
+async def test_a_job_gets_the_context_and_its_current_time(ctx: HandlerContext) -> None:
+    """The job function is called with the context and the context clock's now."""
+    calls: list[tuple[HandlerContext, datetime]] = []
+
+    async def record(job_ctx: HandlerContext, now: datetime) -> None:
+        calls.append((job_ctx, now))
+
+    await run_job(Job("test:record", record, every=60), ctx)
+    assert calls == [(ctx, NOW)]
 
 
-async def test_digest_fires_daily_at_20_00_lagos() -> None:
-    """The digest is a daily cron job at 20:00 Lagos time (19:00 UTC), whatever the host zone."""
-    scheduler = build_scheduler(LAGOS)
-    host = RecordingHost()
-    schedule_digest(scheduler, host)
-    job = scheduler.get_job(DIGEST_JOB_ID)
-    assert job is not None
-    assert (job.func, job.args) == (jobs.send_digest, (host,))
-    before = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-    first = job.trigger.get_next_fire_time(None, before)
-    assert first == datetime(2026, 11, 27, 20, 0, tzinfo=LAGOS)
-    assert first.astimezone(UTC) == datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
-    after = datetime(2026, 11, 27, 19, 0, 1, tzinfo=UTC)
-    assert job.trigger.get_next_fire_time(first, after) == datetime(
-        2026, 11, 28, 20, 0, tzinfo=LAGOS
-    )
+async def test_a_failure_is_logged_with_its_traceback_and_swallowed(
+    ctx: HandlerContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug in a job is logged once, naming the job, with the traceback; nothing escapes."""
+
+    async def broken(job_ctx: HandlerContext, now: datetime) -> None:
+        raise ZeroDivisionError("boom")
+
+    with caplog.at_level(logging.ERROR, logger="scheduler.jobs"):
+        await run_job(Job("test:broken", broken, every=60), ctx)
+    [record] = [r for r in caplog.records if r.name == "scheduler.jobs"]
+    assert record.levelno == logging.ERROR
+    assert record.getMessage() == "Job test:broken failed"
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], ZeroDivisionError)
 
 
-async def test_rescheduling_the_digest_replaces_it() -> None:
-    """Scheduling again on a running scheduler (a new leader) keeps one job at the new time."""
-    scheduler = build_scheduler(LAGOS)
-    scheduler.start(paused=True)
+async def test_a_forum_outage_is_one_warning_line(
+    ctx: HandlerContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A ForumError (the feed is down) is a warning without a traceback, and is swallowed."""
+
+    async def feed_down(job_ctx: HandlerContext, now: datetime) -> None:
+        raise ForumError("feed down")
+
+    with caplog.at_level(logging.WARNING, logger="scheduler.jobs"):
+        await run_job(Job("forum:poll", feed_down, every=60), ctx)
+    [record] = [r for r in caplog.records if r.name == "scheduler.jobs"]
+    assert record.levelno == logging.WARNING
+    assert "Job forum:poll failed: " in record.getMessage()
+    assert "feed down" in record.getMessage()
+    assert record.exc_info is None
+
+
+async def test_cancellation_is_not_swallowed(ctx: HandlerContext) -> None:
+    """Shutting down cancels a running job; the wrapper lets the cancellation through."""
+
+    async def cancelled(job_ctx: HandlerContext, now: datetime) -> None:
+        raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await run_job(Job("test:cancelled", cancelled, every=60), ctx)
+
+
+async def test_a_failing_job_keeps_being_scheduled(ctx: HandlerContext) -> None:
+    """A job that fails every time still runs again at its next interval."""
+    runs = 0
+    again = asyncio.Event()
+
+    async def always_fails(job_ctx: HandlerContext, now: datetime) -> None:
+        nonlocal runs
+        runs += 1
+        if runs >= 2:
+            again.set()
+        raise RuntimeError("still broken")
+
+    scheduler = build_scheduler(ctx.tz)
+    register_jobs(scheduler, [Job("test:fails", always_fails, every=0.05)], ctx)
+    scheduler.start()
     try:
-        host = RecordingHost()
-        schedule_digest(scheduler, host)
-        schedule_digest(scheduler, host, at="07:30")
-        assert [job.id for job in scheduler.get_jobs()] == [DIGEST_JOB_ID]
-        job = scheduler.get_job(DIGEST_JOB_ID)
-        assert job is not None
-        now = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-        assert job.trigger.get_next_fire_time(None, now) == datetime(
-            2026, 11, 28, 7, 30, tzinfo=LAGOS
-        )
+        await asyncio.wait_for(again.wait(), 5)
     finally:
         scheduler.shutdown(wait=False)
+    assert runs >= 2
 
 
-class PollingHost:
-    """A host whose forum poll fails with the configured error, counting calls."""
+async def test_running_jobs_waits_for_a_cancelled_job_to_unwind(ctx: HandlerContext) -> None:
+    """A job cancelled mid-run is awaited by wait(), clean-up included, and then forgotten."""
+    started = asyncio.Event()
+    unwound: list[str] = []
 
-    def __init__(self, error: Exception | None = None) -> None:
-        self.error = error
-        self.polls = 0
-        self.prunes = 0
+    async def slow(job_ctx: HandlerContext, now: datetime) -> None:
+        started.set()
+        try:
+            await asyncio.sleep(60)
+        finally:
+            await asyncio.sleep(0.01)  # clean-up that itself awaits, as a DB rollback does
+            unwound.append("done")
 
-    async def poll_forum(self) -> None:
-        """Count a poll, then fail if told to."""
-        self.polls += 1
-        if self.error is not None:
-            raise self.error
-
-    async def prune(self) -> None:
-        """Count a housekeeping run."""
-        self.prunes += 1
-
-
-async def test_the_forum_poll_runs_every_interval_from_now() -> None:
-    """The poll job starts at once and repeats every forum.poll_interval seconds."""
-    from scheduler.setup import FORUM_POLL_JOB_ID, schedule_forum_poll
-
-    scheduler = build_scheduler(LAGOS)
-    host = PollingHost()
-    now = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-    schedule_forum_poll(scheduler, host, interval_seconds=60, first_run=now)
-    job = scheduler.get_job(FORUM_POLL_JOB_ID)
-    assert job is not None
-    assert (job.func, job.args) == (jobs.poll_forum, (host,))
-    assert job.next_run_time == now
-    later = job.trigger.get_next_fire_time(now, now)
-    assert later is not None
-    assert (later - now).total_seconds() == 60
+    running = RunningJobs()
+    task = asyncio.create_task(running.run(Job("test:slow", slow, every=60), ctx))
+    await started.wait()
+    assert running.count == 1
+    task.cancel()
+    await running.wait()
+    assert unwound == ["done"]
+    assert running.count == 0
+    assert task.cancelled()
 
 
-async def test_a_feed_failure_never_escapes_the_poll_job() -> None:
-    """A ForumError is logged by the job; the scheduler keeps running it."""
-    from bot.core.errors import ForumError
+async def test_registered_jobs_run_through_the_given_tracker(ctx: HandlerContext) -> None:
+    """register_jobs with running= makes APScheduler call the tracker, not the bare wrapper."""
+    running = RunningJobs()
+    scheduler = build_scheduler(ctx.tz)
 
-    host = PollingHost(ForumError("feed down"))
-    await jobs.poll_forum(host)
-    assert host.polls == 1
+    async def noop(job_ctx: HandlerContext, now: datetime) -> None:
+        return None
 
-
-async def test_housekeeping_runs_nightly_at_03_30_lagos() -> None:
-    """The prune job fires at 03:30 Lagos and only asks the host to prune."""
-    from scheduler.setup import PRUNE_JOB_ID, schedule_prune
-
-    scheduler = build_scheduler(LAGOS)
-    host = PollingHost()
-    schedule_prune(scheduler, host)
-    job = scheduler.get_job(PRUNE_JOB_ID)
-    assert job is not None
-    fire = job.trigger.get_next_fire_time(None, datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
-    assert fire == datetime(2026, 11, 28, 3, 30, tzinfo=LAGOS)
-    await jobs.prune(host)
-    assert host.prunes == 1
+    register_jobs(scheduler, [Job("test:noop", noop, every=60)], ctx, running=running)
+    [aps] = scheduler.get_jobs()
+    assert aps.func == running.run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.bench_relay import RelayBenchResult, format_relay_bench, run_relay_bench
+from bot.tools.bench_relay import RelayBenchResult, format_relay_bench, run_relay_bench
 
 
 @pytest.mark.slow

@@ -1,8 +1,8 @@
-"""Tests for the outbox benchmark."""
+"""The outbox benchmark (bot.tools.bench_outbox): every message sent exactly once, reported."""
 
 from __future__ import annotations
 
-from bot.outbox.bench import BenchResult, format_bench, run_outbox_bench
+from bot.tools.bench_outbox import BenchResult, format_bench, run_outbox_bench
 
 
 async def test_bench_sends_every_message_exactly_once() -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from bot.chat import run_chat
+import pytest
+
+from bot.core.errors import ConfigError
+from bot.tools.chat import run_chat
 from tests.service_config import service_config
 
 
@@ -35,14 +38,24 @@ async def test_the_console_admin_may_ask_for_status(tmp_path: Path) -> None:
     assert "Channels: console up, telegram up, whatsapp up" in text
 
 
-async def test_whatsapp_style_shows_bold_as_stars(tmp_path: Path) -> None:
-    """With --style whatsapp the answers look as WhatsApp shows them."""
+async def test_talking_as_a_whatsapp_person_shows_what_whatsapp_would(tmp_path: Path) -> None:
+    """With --platform whatsapp the answers go to a WhatsApp chat and show bold as stars."""
     config = service_config(tmp_path, web={"enabled": False})
     stdout = io.StringIO()
     await run_chat(
-        config, name="Musa", style="whatsapp", stdin=io.StringIO("/start\n"), stdout=stdout
+        config, name="Musa", platform="whatsapp", stdin=io.StringIO("/start\n"), stdout=stdout
     )
-    assert "*Assalamu alaikum, Musa!*" in stdout.getvalue()
+    text = stdout.getvalue()
+    assert "── whatsapp → console-user (private) ──" in text
+    assert "*Assalamu alaikum, Musa!*" in text
+    assert "── console →" not in text
+
+
+async def test_an_unknown_platform_is_refused_with_the_choices(tmp_path: Path) -> None:
+    """Asking to talk on a platform the build does not have names the ones it has."""
+    config = service_config(tmp_path, web={"enabled": False})
+    with pytest.raises(ConfigError, match=r"'signal'.*console, telegram, whatsapp"):
+        await run_chat(config, platform="signal", stdin=io.StringIO(""), stdout=io.StringIO())
 
 
 async def test_a_chat_on_a_live_config_never_touches_the_platforms(tmp_path: Path) -> None:
@@ -61,6 +74,8 @@ async def test_a_chat_on_a_live_config_never_touches_the_platforms(tmp_path: Pat
     }
     config = build_config(data, environ)
     stdout = io.StringIO()
-    await run_chat(config, stdin=io.StringIO("/start\n"), stdout=stdout)
+    await run_chat(config, platform="telegram", stdin=io.StringIO("/start\n"), stdout=stdout)
     # Port 9 (discard) is closed: a real adapter would have failed to start.
-    assert "Assalamu alaikum" in stdout.getvalue()
+    text = stdout.getvalue()
+    assert "── telegram → console-user (private) ──" in text
+    assert "Assalamu alaikum" in text

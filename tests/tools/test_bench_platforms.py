@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.bench_platforms import PlatformBenchResult, format_platform_bench
+from bot.tools.bench_platforms import PlatformBenchResult, format_platform_bench
 from tests.fakes.bench_server import summarise
 
 
