@@ -4,23 +4,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.commands import ADMINS, Role, command
-from bot.core.messages import ChatKind, InboundMessage, bold, plain
+from bot.core.commands import ADMINS, command
+from bot.core.messages import InboundMessage, bold, plain
 from handlers.context import HandlerContext, StatusSnapshot
 from handlers.feature import Feature
+from handlers.permissions import roles_of
 
 
 @command("start", help="Welcome and what this bot does")
 async def start(message: InboundMessage, argument: str, ctx: HandlerContext) -> None:
-    """Greet the user and point at /help."""
+    """Greet the user and point at /help (HELP where people talk in words)."""
     name = message.sender_name or "friend"
+    if ctx.capabilities(message.channel).keywords:
+        pointer = "Send HELP to see the words you can send."
+    else:
+        pointer = "Send /help to see the commands."
     await ctx.reply(
         message,
         [
             bold(f"Assalamu alaikum, {name}!"),
             plain(
                 f"\nI am the {ctx.bot_name} bot. I bring new forum topics to Telegram and "
-                "WhatsApp. Send /help to see the commands."
+                f"WhatsApp. {pointer}"
             ),
         ],
     )
@@ -28,12 +33,8 @@ async def start(message: InboundMessage, argument: str, ctx: HandlerContext) -> 
 
 @command("help", help="List the commands you can use")
 async def help_(message: InboundMessage, argument: str, ctx: HandlerContext) -> None:
-    """Answer with the commands this user may run."""
-    roles = {Role.MEMBER}
-    if message.chat_kind is ChatKind.PRIVATE:
-        roles.add(Role.GROUP_ADMIN)  # their own chat
-    if ctx.admins.is_admin(message.channel, message.sender_id):
-        roles.add(Role.ADMIN)
+    """Answer with the commands this user may run here (a group's admins see theirs)."""
+    roles = await roles_of(message, ctx)
     await ctx.reply(message, [bold("Commands\n"), plain(ctx.commands.help_text(roles))])
 
 

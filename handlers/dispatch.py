@@ -4,7 +4,7 @@ The order, for one message (a Telegram button press and a WhatsApp "2" take the 
 
 1. dedupe on the platform's id; cut hostile lengths; membership changes go to their hooks;
 2. a private chat's last inbound time is stamped (WhatsApp's 24-hour window);
-3. the chat's dialog row is read; an expired flow says so once and is forgotten;
+3. the chat's dialog row is read; an expired flow is forgotten, and says so once in private;
 4. a pressed button goes to its owner: the open flow, a flow it enters again, or a handler;
 5. a ``/command`` runs (its roles checked here, once);
 6. inside an open flow its cancel words end it (CANCEL, END, QUIT);
@@ -12,7 +12,7 @@ The order, for one message (a Telegram button press and a WhatsApp "2" take the 
    before any typed option could be read as a pick;
 8. a typed number (or an option's word) where there are no buttons is the button it names:
    it becomes the same :class:`~handlers.flows.Answer` a press gives, resolved against the
-   options the dialog row offered;
+   options the dialog row offered (a flow's entry word is never read as an option's word);
 9. any other text of a private chat goes to the open flow;
 10. a flow's entry word (where people talk in words), then the features' words;
 11. a polite pointer to help, in private chats only (the bot never speaks unprompted in groups).
@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 MAX_INBOUND_TEXT = 4096
 """Longer texts are cut before any handler sees them (hostile input)."""
+EXPIRED_NOTE_PART = -1
+"""Outbox part of the expired-flow note: its own key, so the message's own answer still goes."""
 
 
 @dataclass(slots=True)
@@ -63,7 +65,12 @@ class Dispatcher:
         )
         flows = [flow for f in features for flow in f.flows]
         self._flows = {flow.name: flow for flow in flows}
-        self._by_prefix = {flow.prefix: flow for flow in flows}
+        self._by_prefix: dict[str, Flow] = {}
+        for flow in flows:
+            if flow.prefix in self._by_prefix:
+                raise ValueError(f"button prefix {flow.prefix!r} is claimed twice")
+            self._by_prefix[flow.prefix] = flow
+        self._entry_words = frozenset(word for flow in flows for word in flow.keywords)
         self._choices: dict[str, ChoiceRoute] = {}
         for feature in features:
             for prefix, route in feature.choices.items():
@@ -142,8 +149,10 @@ class Dispatcher:
                 message.channel, message.chat_id, updated_before=state.updated_at
             )
             turn = _Turn(message, None, None)
-            if expired and flow is not None and message.choice_data is None:
-                await ctx.reply(message, flow.expired)
+            # Said once, in private only: in a group the message was never for the flow.
+            private = message.chat_kind is ChatKind.PRIVATE
+            if expired and flow is not None and message.choice_data is None and private:
+                await ctx.reply(message, flow.expired, part=EXPIRED_NOTE_PART)
                 turn.answered = True
             return turn
         return _Turn(message, state, flow)
@@ -155,6 +164,8 @@ class Dispatcher:
             return False
         if self._ctx.capabilities(message.channel).buttons or message.command is not None:
             return False
+        if keyword_of(message.text) in self._entry_words:
+            return False  # "BOARDS" opens the board menu; it never picks "All boards"
         picked = pick_choices(message.text, state.options)
         if not picked:
             return False

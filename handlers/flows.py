@@ -189,9 +189,12 @@ async def _run(
     ask = result.ask
     target = await _edit_target(ask, answer, ctx, state) if ask is not None else None
     options = [_prefixed(flow, c) for c in (ask.choices if ask is not None else ())]
-    if not options and state is not None:
-        options = list(state.options)  # a nudge without options leaves the list on screen valid
     prompt = answer_key(message, edit=target is not None) if ask is not None else None
+    if not options and state is not None and state.options:
+        # A nudge without options leaves the list on screen valid, and the prompt showing
+        # that list stays the one a later step edits (not the nudge).
+        options = list(state.options)
+        prompt = state.prompt_ref
     # The row is written before the prompt goes out, so the answer to it finds the step.
     await ctx.repos.dialogs.save(
         message.channel,

@@ -17,9 +17,13 @@ async def on_membership(message: InboundMessage, ctx: HandlerContext) -> None:
         await ctx.repos.recipients.record_back(message.channel, message.chat_id)
         logger.info("Back in %s:%s", message.channel, message.chat_id)
         return
-    reason = "blocked" if message.membership is Membership.KICKED else "left"
-    if message.chat_kind is not ChatKind.PRIVATE:
-        reason = "kicked" if message.membership is Membership.KICKED else "not_member"
+    # Every reason is one a later "member" update (or their next message) resumes from.
+    if message.membership is not Membership.KICKED:
+        reason = "not_member"
+    elif message.chat_kind is ChatKind.PRIVATE:
+        reason = "blocked"
+    else:
+        reason = "kicked"
     await ctx.repos.recipients.record_error(
         message.channel,
         message.chat_id,

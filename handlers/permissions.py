@@ -29,6 +29,17 @@ async def may(who: Collection[Role], message: InboundMessage, ctx: HandlerContex
     return False
 
 
+async def roles_of(message: InboundMessage, ctx: HandlerContext) -> frozenset[Role]:
+    """Return every role the sender of ``message`` holds in its chat (groups ask the platform)."""
+    is_admin = ctx.admins.is_admin(message.channel, message.sender_id)
+    roles = {Role.MEMBER}
+    if is_admin:
+        roles.add(Role.ADMIN)
+    if await _manages_chat(message, ctx, is_admin=is_admin):
+        roles.add(Role.GROUP_ADMIN)
+    return frozenset(roles)
+
+
 async def _manages_chat(message: InboundMessage, ctx: HandlerContext, *, is_admin: bool) -> bool:
     if message.chat_kind is ChatKind.PRIVATE:
         return True

@@ -65,5 +65,13 @@ def pick_choices(reply_text: str, choices: Sequence[Choice]) -> tuple[Choice, ..
 
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch) and ch != "ـ")
+    kept = "".join(ch for ch in decomposed if _kept(ch))
     return " ".join(kept.strip(" .,!?:;").split())
+
+
+def _kept(ch: str) -> bool:
+    # Diacritics and tatweel never decide a match; neither do a label's ticks and emoji
+    # ("✅ General News" is picked by "general news"), nor the selectors that colour them.
+    if unicodedata.combining(ch) or ch == "ـ":
+        return False
+    return unicodedata.category(ch) != "So" and not "\ufe00" <= ch <= "\ufe0f"

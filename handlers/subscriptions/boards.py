@@ -52,7 +52,10 @@ async def choose(answer: Answer, data: dict[str, Any], ctx: HandlerContext) -> N
     numbers = parse_numbers(answer.text)
     if numbers:
         last = len(known) + 2  # "All boards", each board, "Done"
-        wrong = next((n for n in numbers if not 1 <= n <= last), numbers[0])
+        wrong = next((n for n in numbers if not 1 <= n <= last), None)
+        if wrong is None:
+            # Numbers nothing on screen numbers (the menu has buttons): show the menu again.
+            return _menu(answer, ctx, known, prefs or SubscriberSettings(), edit=False)
         return Next(CHOOSE, ask=Ask(f"There is no number {wrong}. Choose from 1 to {last}."))
     if answer.word in menus.DONE_WORDS:
         return _saved(known, prefs or SubscriberSettings())

@@ -25,10 +25,17 @@ async def show(answer: Answer, data: dict[str, Any], ctx: HandlerContext) -> Nex
 
 
 async def choose(answer: Answer, data: dict[str, Any], ctx: HandlerContext) -> Next | Done:
-    """Flip the picked setting and show the new state; Done (or other text) closes the menu."""
+    """Flip the picked setting (a setting word sets it) and show the new state; Done closes."""
     sub = await _subscriber(answer, ctx)
     if sub is None:
         return Done(Ask(menus.NOT_SUBSCRIBED))
+    set_by_word = menus.SETTING_WORDS.get(answer.word)
+    if set_by_word is not None:
+        # "DIGEST" means digest, even where it also names the label "Delivery: daily digest"
+        # (read as a pick of that toggle it would switch to instant).
+        worded = set_by_word(sub.settings)
+        await ctx.repos.subscribers.save_settings(sub.channel, sub.chat_id, worded)
+        return _menu(sub, worded, title="Saved", edit=True)
     if answer.choice == menus.DONE or (not answer.picks and answer.word in menus.DONE_WORDS):
         return Done(Ask(f"Saved:\n{menus.describe_settings(sub.settings)}", edit=True))
     if answer.choice is None:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.channels.telegram.platform import TELEGRAM_CAPABILITIES
 from bot.core.channel import ChannelRegistry
 from bot.core.clock import FrozenClock
 from bot.core.commands import CommandRegistry
 from bot.core.ids import ChannelName, ChatId, UserId
-from bot.core.messages import ChatKind, InboundMessage
+from bot.core.messages import ChatKind, DeliveryResult, InboundMessage, OutboundMessage
 from bot.domain.outbox import ClaimedItem, Sent
 from bot.outbox.port import OutboxPort
 from bot.storage.db import Database
@@ -139,3 +141,68 @@ def inbound(
         sender_name="Aisha",
         message_ref=ref or f"test:{next(_refs)}",
     )
+
+
+# --- Conversation helpers: presses, WhatsApp texts, group channels ---------------------------
+
+WA_NUMBER = "+2348011111111"
+
+
+def wa(text: str, number: str = WA_NUMBER) -> InboundMessage:
+    """Build a WhatsApp message from ``number`` (a platform with numbers and keywords)."""
+    return inbound(text, sender=number, channel="whatsapp")
+
+
+def press(
+    data: str,
+    *,
+    sender: str = "2002",
+    chat: str | None = None,
+    kind: ChatKind = ChatKind.PRIVATE,
+    origin: str | None = None,
+) -> InboundMessage:
+    """Build a Telegram button press carrying ``data``, pressed on the message ``origin``."""
+    message = inbound("", sender=sender, chat=chat, kind=kind)
+    return replace(message, choice_data=data, origin_message_id=origin)
+
+
+def provider_id(item: ClaimedItem) -> str:
+    """Return the platform id ``drain`` recorded for a sent row."""
+    return f"p{item.id}"
+
+
+async def texts(ctx: HandlerContext) -> list[str]:
+    """Drain the outbox and return the plain text of every row, in queue order."""
+    return [item.message.plain_text for item in await drain(ctx)]
+
+
+@dataclass
+class GroupChannel(FakeChannel):
+    """A Telegram-like fake that records every group-admin lookup and can be told to fail."""
+
+    asked: list[tuple[str, str]] = field(default_factory=list)
+    fail: BaseException | None = None
+
+    async def is_chat_admin(self, chat_id: str, user_id: str) -> bool:
+        """Record the question, then fail or answer from ``chat_admins``."""
+        self.asked.append((chat_id, user_id))
+        if self.fail is not None:
+            raise self.fail
+        return user_id in self.chat_admins.get(chat_id, set())
+
+
+class NoAdminLookupChannel:
+    """A Telegram-like channel that cannot tell who administers a group."""
+
+    name = ChannelName("telegram")
+    capabilities = TELEGRAM_CAPABILITIES
+
+    async def start(self) -> None:
+        """Nothing to start."""
+
+    async def stop(self) -> None:
+        """Nothing to stop."""
+
+    async def send(self, message: OutboundMessage) -> DeliveryResult:
+        """Accept everything (tests read the outbox instead)."""
+        return DeliveryResult()

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.topics import Topic
 from bot.forum.smf_parse import parse_feed
-from bot.forum.source import Topic
-from handlers.rule_match import Decision, Reason, Rule, TopicText, decide, normalise, words_of
+from handlers.relay.match import Decision, Reason, Rule, TopicText, decide, normalise, words_of
 
-SMF = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "smf"
+SMF = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "smf"
 
 # Board 4 topic: the words "umrah promo" are adjacent in the subject, "hajj package" in the teaser.
 UMRAH = TopicText.from_parts(

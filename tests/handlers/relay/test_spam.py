@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from bot.core.ids import BoardId, TopicId
+from bot.domain.topics import Topic
 from bot.forum.smf_parse import parse_feed
-from bot.forum.source import Topic
-from handlers.spam import SpamPolicy, fold, score_text, score_topic, script_of
+from handlers.relay.spam import fold, score_text, score_topic, script_of
+from handlers.settings import SpamPolicy
 
-SMF = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "smf"
+SMF = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "smf"
 needs_smf = pytest.mark.skipif(not SMF.is_dir(), reason=f"SMF captures not found at {SMF}")
 POLICY = SpamPolicy()
 _POST = re.compile(

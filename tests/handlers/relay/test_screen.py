@@ -7,17 +7,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.core.ids import BoardId, TopicId
-from bot.core.messages import ChatKind
+from bot.core.ids import BoardId, ChannelName, ChatId, TopicId
+from bot.core.messages import ChatKind, Recipient
+from bot.domain.destinations import DestinationSpec
+from bot.domain.topics import Topic
 from bot.forum.smf_parse import parse_feed
-from bot.forum.source import Topic
-from bot.storage.repositories.destinations import DestinationSpec
-from handlers.context import AdminPolicy, HandlerContext
-from handlers.relay import RelaySettings, relay_new_topics
-from handlers.relay_gate import ScreeningSettings, Verdict, screen_topic
-from handlers.spam import SpamPolicy
+from handlers.context import HandlerContext
+from handlers.relay.poll import relay_new_topics
+from handlers.relay.screen import Verdict, screen_topic
+from handlers.settings import SpamPolicy
 from tests.handlers.conftest import ADMIN_ID, drain
-from tests.handlers.test_spam import SMF, needs_smf, spam_reply_topic
+from tests.handlers.relay.conftest import privately, with_screening
+from tests.handlers.relay.test_spam import SMF, needs_smf, spam_reply_topic
 
 LEGIT = Topic(
     topic_id=TopicId(13),
@@ -34,15 +35,15 @@ LEGIT = Topic(
 
 async def test_auto_mode_relays_a_clean_topic_without_a_card(ctx: HandlerContext) -> None:
     """A clean topic in auto mode is relayed at once with reason "auto"; no card is queued."""
-    verdict = await screen_topic(LEGIT, ctx, ScreeningSettings())
+    verdict = await screen_topic(LEGIT, with_screening(ctx, chats=privately(ADMIN_ID)))
     assert verdict == Verdict(hold=False, decision="relayed", reason="auto")
     assert await drain(ctx) == []
 
 
 async def test_review_mode_holds_every_topic_and_cards_each_admin(ctx: HandlerContext) -> None:
-    """Review mode holds a clean topic and sends each Telegram admin a card with the buttons."""
-    ctx.admins = AdminPolicy({"telegram": frozenset({ADMIN_ID, "1002"}), "whatsapp": frozenset()})
-    verdict = await screen_topic(LEGIT, ctx, ScreeningSettings(mode="review"))
+    """Review mode holds a clean topic and sends each review chat (admin) a card with buttons."""
+    with_screening(ctx, "review", chats=privately(ADMIN_ID, "1002"))
+    verdict = await screen_topic(LEGIT, ctx)
     assert verdict == Verdict(hold=True, decision="pending_review", reason="review mode")
     cards = await drain(ctx)
     assert sorted(c.idempotency_key for c in cards) == ["review:13:1001", "review:13:1002"]
@@ -64,9 +65,9 @@ async def test_review_mode_holds_every_topic_and_cards_each_admin(ctx: HandlerCo
 
 
 async def test_cards_go_to_the_review_chats_when_set(ctx: HandlerContext) -> None:
-    """Configured review chats replace the admins' private chats."""
-    settings = ScreeningSettings(mode="review", review_chats=("-100555",))
-    await screen_topic(LEGIT, ctx, settings)
+    """Configured review chats (a group here) get the cards, keyed by their chat id."""
+    group = Recipient(ChannelName("telegram"), ChatId("-100555"), ChatKind.GROUP)
+    await screen_topic(LEGIT, with_screening(ctx, "review", chats=(group,)))
     [card] = await drain(ctx)
     assert card.idempotency_key == "review:13:-100555"
     assert (card.message.recipient.chat_id, card.message.recipient.kind) == (
@@ -77,17 +78,16 @@ async def test_cards_go_to_the_review_chats_when_set(ctx: HandlerContext) -> Non
 
 async def test_screening_twice_queues_each_card_once(ctx: HandlerContext) -> None:
     """A poll that crashed before recording the topic screens it again without a second card."""
-    settings = ScreeningSettings(mode="review")
-    await screen_topic(LEGIT, ctx, settings)
-    await screen_topic(LEGIT, ctx, settings)
+    with_screening(ctx, "review", chats=privately(ADMIN_ID))
+    await screen_topic(LEGIT, ctx)
+    await screen_topic(LEGIT, ctx)
     assert [c.idempotency_key for c in await drain(ctx)] == ["review:13:1001"]
 
 
 async def test_a_held_topic_without_reviewers_is_still_held(ctx: HandlerContext) -> None:
-    """No review chat and no Telegram admin: the topic waits for /review, nothing is sent."""
-    ctx.admins = AdminPolicy({"whatsapp": frozenset({"+2348000000001"})})
-    verdict = await screen_topic(LEGIT, ctx, ScreeningSettings(mode="review"))
-    assert verdict.hold
+    """No review chat (no Telegram admin either): the topic waits for /review, nothing is sent."""
+    verdict = await screen_topic(LEGIT, with_screening(ctx, "review", chats=()))
+    assert verdict == Verdict(hold=True, decision="pending_review", reason="review mode")
     assert await drain(ctx) == []
 
 
@@ -97,8 +97,8 @@ async def test_spam_is_held_as_spam_in_both_modes_with_its_reasons(
     ctx: HandlerContext, mode: str
 ) -> None:
     """Suspected spam is held as "spam" (not just pending) and the card lists the reasons."""
-    settings = ScreeningSettings(mode="review" if mode == "review" else "auto")
-    verdict = await screen_topic(spam_reply_topic(), ctx, settings)
+    with_screening(ctx, "review" if mode == "review" else "auto", chats=privately(ADMIN_ID))
+    verdict = await screen_topic(spam_reply_topic(), ctx)
     assert (verdict.hold, verdict.decision) == (True, "spam")
     assert verdict.reason.startswith("spam: repeated run 'сайт'")
     [card] = await drain(ctx)
@@ -109,15 +109,16 @@ async def test_spam_is_held_as_spam_in_both_modes_with_its_reasons(
 @needs_smf
 async def test_a_disabled_filter_relays_spam_in_auto_mode(ctx: HandlerContext) -> None:
     """With [relay.spam] enabled = false nothing is scored."""
-    settings = ScreeningSettings(spam=SpamPolicy(enabled=False))
-    verdict = await screen_topic(spam_reply_topic(), ctx, settings)
+    with_screening(ctx, chats=privately(ADMIN_ID), spam=SpamPolicy(enabled=False))
+    verdict = await screen_topic(spam_reply_topic(), ctx)
     assert verdict == Verdict(hold=False, decision="relayed", reason="auto")
+    assert await drain(ctx) == []
 
 
 async def test_blocked_words_from_the_policy_hold_a_topic(ctx: HandlerContext) -> None:
     """The configured blocked words reach the score."""
-    settings = ScreeningSettings(spam=SpamPolicy(blocked_words=("welfare",)))
-    verdict = await screen_topic(LEGIT, ctx, settings)
+    with_screening(ctx, spam=SpamPolicy(blocked_words=("welfare",)))
+    verdict = await screen_topic(LEGIT, ctx)
     assert (verdict.decision, verdict.reason) == ("spam", "spam: blocked word 'welfare'")
 
 
@@ -144,24 +145,24 @@ async def test_a_poll_in_auto_mode_holds_the_spam_and_relays_the_rest(
     ctx: HandlerContext,
 ) -> None:
     """End to end: the spam topic is stored as "spam" with reasons; topics 11 and 13 go out."""
-    await ctx.destinations.sync_from_config(
+    await ctx.repos.destinations.sync_from_config(
         [DestinationSpec("telegram", "@attaqwaa", "channel", None, "main", ())]
     )
-    settings = RelaySettings(limit=50, backfill=0)
+    with_screening(ctx, chats=privately(ADMIN_ID), limit=50, backfill=0)
     await relay_new_topics(
-        SpamInjectingSource("before/feed_news_rss2_limit50.xml", with_spam=False), ctx, settings
+        SpamInjectingSource("before/feed_news_rss2_limit50.xml", with_spam=False), ctx
     )
     report = await relay_new_topics(
-        SpamInjectingSource("after/feed_news_rss2_limit50.xml", with_spam=True), ctx, settings
+        SpamInjectingSource("after/feed_news_rss2_limit50.xml", with_spam=True), ctx
     )
     assert sorted(report.relayed) == [11, 13]
     assert report.held == [14]
-    row = await ctx.topics.get(14)
+    row = await ctx.repos.topics.get(14)
     assert row is not None
     assert (row.decision, row.decided_by) == ("spam", "auto")
     assert row.decision_reason is not None
     assert row.decision_reason.startswith("spam: repeated run 'сайт'")
-    relayed = await ctx.topics.get(13)
+    relayed = await ctx.repos.topics.get(13)
     assert relayed is not None
     assert (relayed.decision, relayed.decision_reason) == ("relayed", "auto")
     keys = sorted(c.idempotency_key for c in await drain(ctx))

@@ -9,17 +9,17 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from bot.domain.destinations import DestinationSpec
+from bot.domain.rules import CONFIG_AUTHOR, RuleSeedSpec
+from bot.domain.topics import Topic
 from bot.forum.smf_parse import parse_feed
-from bot.forum.source import Topic
 from bot.storage.db import Database
-from bot.storage.repositories.destinations import DestinationSpec
-from bot.storage.repositories.rules import CONFIG_AUTHOR, RuleSeedSpec
 from handlers.context import HandlerContext
-from handlers.relay_fanout import relay_topic
-from handlers.rules import seed_rules_from_config, select_destinations
+from handlers.relay.fanout import relay_topic
+from handlers.relay.rules import select_destinations
 from tests.handlers.conftest import drain
 
-SMF = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "smf"
+SMF = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "smf"
 pytestmark = pytest.mark.skipif(not SMF.is_dir(), reason=f"SMF captures not found at {SMF}")
 
 
@@ -31,8 +31,8 @@ def topics() -> dict[int, Topic]:
 
 async def _configure(ctx: HandlerContext) -> dict[str, int]:
     """Configure a main channel, an Umrah group (board 4) and a removed chat; return chat → id."""
-    await ctx.destinations.sync_from_config([DestinationSpec("telegram", "@gone", "channel")])
-    rows = await ctx.destinations.sync_from_config(
+    await ctx.repos.destinations.sync_from_config([DestinationSpec("telegram", "@gone", "channel")])
+    rows = await ctx.repos.destinations.sync_from_config(
         [
             DestinationSpec("telegram", "@attaqwaa", "channel", name="main"),
             DestinationSpec("telegram", "-100777", "group", thread_id=4, boards=(4,)),
@@ -57,7 +57,7 @@ async def test_a_mute_hides_the_promo_from_one_destination(
 ) -> None:
     """A mute on "promo" for the main channel keeps topic 11 from it but not from the group."""
     ids = await _configure(ctx)
-    await ctx.rules.add(ids["@attaqwaa"], "mute", None, ["promo"], [], "telegram:1001")
+    await ctx.repos.rules.add(ids["@attaqwaa"], "mute", None, ["promo"], [], "telegram:1001")
     assert await _chats(topics[11], ctx) == ["-100777"]
     assert await _chats(topics[8], ctx) == ["@attaqwaa", "-100777"]
 
@@ -67,7 +67,7 @@ async def test_watch_rules_replace_the_boards_list(
 ) -> None:
     """A group watching "visa" gets visa news from board 2 and loses board-4 topics without it."""
     ids = await _configure(ctx)
-    await ctx.rules.add(ids["-100777"], "watch", None, ["visa"], [], "telegram:1001")
+    await ctx.repos.rules.add(ids["-100777"], "watch", None, ["visa"], [], "telegram:1001")
     assert await _chats(topics[10], ctx) == ["@attaqwaa", "-100777"]  # "Umrah Visa Rules"
     assert await _chats(topics[8], ctx) == ["@attaqwaa", "-100777"]  # teaser: "Umrah visa"
     assert await _chats(topics[9], ctx) == ["@attaqwaa"]  # khutbah: no visa
@@ -78,8 +78,8 @@ async def test_rules_of_inactive_destinations_do_not_revive_them(
 ) -> None:
     """A watch rule on a destination removed from the config sends it nothing."""
     await _configure(ctx)
-    gone = next(d for d in await ctx.destinations.all() if d.chat_id == "@gone")
-    await ctx.rules.add(gone.id, "watch", None, [], [], "telegram:1001")
+    gone = next(d for d in await ctx.repos.destinations.all() if d.chat_id == "@gone")
+    await ctx.repos.rules.add(gone.id, "watch", None, [], [], "telegram:1001")
     assert "@gone" not in await _chats(topics[11], ctx)
 
 
@@ -109,8 +109,8 @@ async def test_two_queries_whatever_the_number_of_destinations(
 ) -> None:
     """Selection reads destinations once and rules once, not once per destination."""
     specs = [DestinationSpec("telegram", f"-{n}", "group") for n in range(12)]
-    for dest in await ctx.destinations.sync_from_config(specs):
-        await ctx.rules.add(dest.id, "mute", None, ["promo"], [], "telegram:1001")
+    for dest in await ctx.repos.destinations.sync_from_config(specs):
+        await ctx.repos.rules.add(dest.id, "mute", None, ["promo"], [], "telegram:1001")
     selects.clear()
     assert await select_destinations(topics[11], ctx) == []
     assert len(selects) == 2
@@ -119,11 +119,11 @@ async def test_two_queries_whatever_the_number_of_destinations(
 async def test_seeded_rules_route_the_relay(ctx: HandlerContext, topics: dict[int, Topic]) -> None:
     """Rules seeded from config decide which outbox rows the relay writes."""
     ids = await _configure(ctx)
-    await ctx.rules.add(ids["-100777"], "mute", None, ["ramadan"], [], "telegram:1001")
-    await seed_rules_from_config(
-        ctx.rules, [RuleSeedSpec.from_ref("telegram:@attaqwaa", "watch", 2, ["hajj"])]
+    await ctx.repos.rules.add(ids["-100777"], "mute", None, ["ramadan"], [], "telegram:1001")
+    await ctx.repos.rules.seed_from_config(
+        [RuleSeedSpec.from_ref("telegram:@attaqwaa", "watch", 2, ["hajj"])]
     )
-    assert {r.created_by for r in await ctx.rules.all()} == {CONFIG_AUTHOR, "telegram:1001"}
+    assert {r.created_by for r in await ctx.repos.rules.all()} == {CONFIG_AUTHOR, "telegram:1001"}
     for topic_id in (13, 11, 8):
         await relay_topic(topics[topic_id], ctx)
     sent = sorted(

@@ -6,27 +6,44 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.app import build_service
 from bot.core.clock import FrozenClock
+from bot.core.commands import ADMINS
 from bot.core.ids import ChannelName, ChatId
 from bot.core.messages import ChatKind, InboundMessage, OutboundMessage, Recipient
+from bot.domain.destinations import DestinationSpec
+from bot.domain.outbox import ClaimedItem, NewOutboxItem, Sent
+from bot.domain.topics import Topic
 from bot.forum.smf_parse import parse_feed
-from bot.forum.source import Topic
 from bot.storage.db import Database
-from bot.storage.repositories.destinations import DestinationSpec
-from bot.storage.repositories.outbox import ClaimedItem, NewOutboxItem, OutboxRepo, Sent
+from bot.storage.repositories.outbox import OutboxRepo
+from bot.storage.repositories.outbox_reports import OutboxReports
 from bot.storage.repositories.topics import TopicRepo
-from handlers import review
+from handlers import build_dispatcher
 from handlers.context import AdminPolicy, HandlerContext
 from handlers.dispatch import Dispatcher
-from handlers.relay import RelaySettings, relay_new_topics
-from handlers.relay_gate import ScreeningSettings
-from handlers.review import decide, queue_review_cards
+from handlers.permissions import refusal
+from handlers.relay import FEATURE
+from handlers.relay.poll import relay_new_topics
+from handlers.relay.review import (
+    BUTTON_PREFIX,
+    HELD,
+    REVIEW_BUTTONS,
+    decide,
+    queue_review_cards,
+    review_recipients,
+)
+from handlers.settings import FeatureSettings, RelaySettings, ScreeningSettings
 from tests.dbfixtures import BACKENDS, database_for
-from tests.handlers.conftest import ADMIN_ID, drain, inbound
-from tests.handlers.test_spam import SMF, needs_smf, spam_reply_topic
+from tests.fakes.channel import FakeChannel
+from tests.handlers.conftest import ADMIN_ID, drain, inbound, make_context, outbox_of
+from tests.handlers.relay.conftest import privately
+from tests.handlers.relay.test_spam import SMF, needs_smf, spam_reply_topic
+from tests.service_config import service_config
 
 ADMIN_B = "1002"
 WA_ADMIN = "+2348030000001"
@@ -48,10 +65,22 @@ class FeedSource:
 
 
 def dispatcher(ctx: HandlerContext) -> Dispatcher:
-    """Build a dispatcher with the review feature, as handlers/__init__ will."""
-    if ctx.commands.get("review") is None:  # once the lead registers the module, it is there
-        ctx.commands.collect_module(review)
-    return Dispatcher(ctx, choices=review.FEATURE.choices)
+    """Build the dispatcher of every feature, the review buttons and commands among them."""
+    return build_dispatcher(ctx)
+
+
+def screening(mode: str = "auto", *chats: Recipient) -> FeatureSettings:
+    """Return settings with the relay's screening ``mode`` and cards going to ``chats``."""
+    rules = ScreeningSettings(mode=mode, review_chats=chats)  # type: ignore[arg-type]
+    return FeatureSettings(
+        bot_name="Attaqwaa", relay=RelaySettings(limit=5, backfill=0, screening=rules)
+    )
+
+
+@pytest.fixture
+def one_admin(db: Database, clock: FrozenClock) -> HandlerContext:
+    """Auto mode, with cards going to the one Telegram admin privately."""
+    return make_context(db, clock, settings=screening("auto", *privately(ADMIN_ID)))
 
 
 def press(data: str, sender: str, name: str = "Aisha", chat: str | None = None) -> InboundMessage:
@@ -62,19 +91,19 @@ def press(data: str, sender: str, name: str = "Aisha", chat: str | None = None) 
 
 
 @pytest.fixture
-async def held(ctx: HandlerContext) -> HandlerContext:
+async def held(db: Database, clock: FrozenClock) -> HandlerContext:
     """Review mode after one poll: topics 11 and 13 held, their 4 cards sent to 2 admins."""
+    ctx = make_context(db, clock, settings=screening("review", *privately(ADMIN_ID, ADMIN_B)))
     ctx.admins = AdminPolicy(
         {"telegram": frozenset({ADMIN_ID, ADMIN_B}), "whatsapp": frozenset({WA_ADMIN})}
     )
-    await ctx.destinations.sync_from_config(
+    await ctx.repos.destinations.sync_from_config(
         [DestinationSpec("telegram", "@attaqwaa", "channel", None, "main", ())]
     )
-    settings = RelaySettings(limit=5, backfill=0, screening=ScreeningSettings(mode="review"))
     source = FeedSource("before/feed_news_smf.xml")
-    await relay_new_topics(source, ctx, settings)
+    await relay_new_topics(source, ctx)
     source.feed = "after/feed_news_smf.xml"
-    report = await relay_new_topics(source, ctx, settings)
+    report = await relay_new_topics(source, ctx)
     assert (sorted(report.held), report.relayed) == ([11, 13], [])
     cards = await drain(ctx)
     assert sorted(c.idempotency_key for c in cards) == [
@@ -94,11 +123,11 @@ async def replies(items: list[ClaimedItem]) -> list[str]:
 async def test_review_mode_end_to_end_one_admin_approves_for_all(held: HandlerContext) -> None:
     """A approves → relayed rows, both cards edited with "Approved by"; B's later press refused."""
     ctx = held
-    card_ids = dict(await ctx.outbox.sent_cards("review", 13))
+    card_ids = dict(await ctx.repos.deliveries.sent_cards("review", 13))
     assert sorted(r.chat_id for r in card_ids) == ["1001", "1002"]
     router = dispatcher(ctx)
     await router.handle(press("rv:a:13", ADMIN_ID, "Aisha"))
-    topic = await ctx.topics.get(13)
+    topic = await ctx.repos.topics.get(13)
     assert topic is not None
     assert topic.decision == "approved"
     assert topic.decided_by == "Aisha (telegram:1001)"
@@ -108,7 +137,7 @@ async def test_review_mode_end_to_end_one_admin_approves_for_all(held: HandlerCo
     assert sorted(by_key) == ["review:13:1001:decided", "review:13:1002:decided", "topic:13:dest:1"]
     for recipient, provider_id in card_ids.items():
         edit = by_key[f"review:13:{recipient.chat_id}:decided"]
-        row = await ctx.outbox.get(edit.id)
+        row = await outbox_of(ctx).get(edit.id)
         assert row is not None
         assert row.payload["edit_of"] == provider_id
         assert edit.message.plain_text.startswith("Review: ")
@@ -118,10 +147,10 @@ async def test_review_mode_end_to_end_one_admin_approves_for_all(held: HandlerCo
     await router.handle(press("rv:r:13", ADMIN_B, "Musa"))
     [refusal] = await replies(await drain(ctx))
     assert refusal == "Topic 13 was already approved by Aisha (telegram:1001)."
-    after = await ctx.topics.get(13)
+    after = await ctx.repos.topics.get(13)
     assert after is not None
     assert after.decision == "approved"
-    other = await ctx.topics.get(11)
+    other = await ctx.repos.topics.get(11)
     assert other is not None
     assert other.decision == "pending_review"
 
@@ -133,10 +162,10 @@ async def test_a_non_admin_press_is_refused_and_changes_nothing(
     with caplog.at_level("INFO"):
         await dispatcher(held).handle(press("rv:a:11", "3003", "Stranger", chat="-100555"))
     assert await drain(held) == []
-    row = await held.topics.get(11)
+    row = await held.repos.topics.get(11)
     assert row is not None
     assert row.decision == "pending_review"
-    assert "Refused a review decision on topic 11 from telegram:3003" in caplog.text
+    assert "Refused button rv from telegram:3003" in caplog.text
     assert "Refused telegram:3003 in -100555 silently" in caplog.text
 
 
@@ -145,16 +174,114 @@ async def test_a_non_admin_press_in_private_gets_a_polite_refusal(held: HandlerC
     await dispatcher(held).handle(press("rv:a:11", "3003", "Stranger"))
     items = await drain(held)
     assert await replies(items) == ["Sorry, only the forum's admins can approve or reject topics."]
-    row = await held.topics.get(11)
+    row = await held.repos.topics.get(11)
     assert row is not None
     assert row.decision == "pending_review"
+
+
+def test_review_buttons_are_declared_for_admins_only() -> None:
+    """The relay routes the "rv" buttons to the review handler, for the bot's admins only."""
+    assert FEATURE.choices[BUTTON_PREFIX] is REVIEW_BUTTONS
+    assert REVIEW_BUTTONS.who == ADMINS
+    assert REVIEW_BUTTONS.what == "approve or reject topics"
+
+
+async def test_a_non_admin_press_is_refused_with_the_permissions_text(
+    held: HandlerContext,
+) -> None:
+    """Approve or Reject pressed privately by a non-admin gets the permissions refusal only."""
+    before = await held.repos.topics.get(13)
+    router = dispatcher(held)
+    await router.handle(press("rv:a:13", "3003", "Stranger"))
+    await router.handle(press("rv:r:13", "3003", "Stranger"))
+    expected = refusal(REVIEW_BUTTONS.who, REVIEW_BUTTONS.what)
+    assert expected == "Sorry, only the forum's admins can approve or reject topics."
+    items = await drain(held)
+    assert await replies(items) == [expected, expected]
+    assert [i.message.recipient.chat_id for i in items] == ["3003", "3003"]
+    after = await held.repos.topics.get(13)
+    assert after is not None
+    assert after == before
+    assert after.decision == "pending_review"
+
+
+async def test_a_group_admin_who_is_no_forum_admin_cannot_decide(
+    held: HandlerContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Administering the group a card is in does not make someone a forum admin."""
+    telegram = held.channels.get("telegram")
+    assert isinstance(telegram, FakeChannel)
+    telegram.chat_admins["-100555"] = {"3003"}
+    with caplog.at_level("INFO"):
+        await dispatcher(held).handle(press("rv:a:11", "3003", "Group Admin", chat="-100555"))
+    assert await drain(held) == []
+    row = await held.repos.topics.get(11)
+    assert row is not None
+    assert row.decision == "pending_review"
+    assert "Refused button rv from telegram:3003" in caplog.text
+
+
+async def test_cards_go_to_the_configured_review_chats(db: Database, clock: FrozenClock) -> None:
+    """review_recipients are the settings' review chats, and each gets one card per topic."""
+    group = Recipient(ChannelName("telegram"), ChatId("-100999"), ChatKind.GROUP)
+    ctx = make_context(db, clock, settings=screening("review", group))
+    assert review_recipients(ctx) == [group]
+    topic = spam_reply_topic()
+    assert await queue_review_cards(topic, ctx) == 1
+    assert await queue_review_cards(topic, ctx) == 0  # idempotent per topic and chat
+    [card] = await drain(ctx)
+    assert card.idempotency_key == "review:12:-100999"
+    assert card.message.recipient == group
+    assert [c.data for c in card.message.choices] == ["rv:a:12", "rv:r:12", None]
+
+
+@pytest.mark.parametrize(
+    ("sections", "expected"),
+    [
+        pytest.param(
+            {"admins": {"telegram": [1002, 1001], "whatsapp": [WA_ADMIN]}},
+            [("1001", ChatKind.PRIVATE), ("1002", ChatKind.PRIVATE)],
+            id="each-telegram-admin-privately",
+        ),
+        pytest.param(
+            {"admins": {"telegram": [1001]}, "relay": {"review_chats": ["-100555", "@mods"]}},
+            [("-100555", ChatKind.GROUP), ("@mods", ChatKind.CHANNEL)],
+            id="configured-review-chats-replace-the-admins",
+        ),
+        pytest.param({"admins": {"whatsapp": [WA_ADMIN]}}, [], id="whatsapp-admins-get-no-cards"),
+    ],
+)
+async def test_bot_app_defaults_the_review_chats_to_the_telegram_admins(
+    tmp_path: Path, sections: dict[str, Any], expected: list[tuple[str, ChatKind]]
+) -> None:
+    """Built from config, review chats are config's, else each Telegram admin privately."""
+    service = build_service(service_config(tmp_path, **sections))
+    try:
+        chats = review_recipients(service.ctx)
+    finally:
+        if service.ctx.forum is not None:
+            await service.ctx.forum.aclose()
+        await service.db.dispose()
+    assert [(r.chat_id, r.kind) for r in chats] == expected
+    assert {r.channel for r in chats} <= {"telegram"}
+
+
+async def test_without_review_chats_no_card_is_queued(
+    db: Database, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With no review chat set, a held topic queues nothing and says so in the log."""
+    ctx = make_context(db, clock, settings=screening("review"))
+    with caplog.at_level("WARNING"):
+        assert await queue_review_cards(spam_reply_topic(), ctx) == 0
+    assert await drain(ctx) == []
+    assert "Topic 12 is held but no review chat or admin is set" in caplog.text
 
 
 async def test_rejection_stores_the_reason_and_relays_nothing(held: HandlerContext) -> None:
     """/reject with a reason stores it with who decided; cards say "Rejected by"; no topic rows."""
     router = dispatcher(held)
     await router.handle(inbound("/reject 11 duplicate of topic 8", sender=ADMIN_B))
-    row = await held.topics.get(11)
+    row = await held.repos.topics.get(11)
     assert row is not None
     assert (row.decision, row.decided_by) == ("rejected", "Aisha (telegram:1002)")
     assert row.decision_reason == "rejected by Aisha: duplicate of topic 8 (held: review mode)"
@@ -224,8 +351,8 @@ async def test_commands_explain_what_they_cannot_do(
 async def test_review_commands_are_admin_only(held: HandlerContext) -> None:
     """A member cannot approve with the command either."""
     await dispatcher(held).handle(inbound("/approve 11", sender="3003"))
-    assert await replies(await drain(held)) == ["Sorry, /approve is for the forum's admins only."]
-    row = await held.topics.get(11)
+    assert await replies(await drain(held)) == ["Sorry, only the forum's admins can use /approve."]
+    row = await held.repos.topics.get(11)
     assert row is not None
     assert row.decision == "pending_review"
 
@@ -247,22 +374,23 @@ async def test_two_admins_pressing_at_once_give_exactly_one_decision(held: Handl
     assert sorted(won for won, _ in results) == [False, True]
     [(_, loser_text)] = [r for r in results if not r[0]]
     assert "was already" in loser_text
-    row = await held.topics.get(13)
+    row = await held.repos.topics.get(13)
     assert row is not None
     relayed = [i for i in await drain(held) if i.idempotency_key.startswith("topic:13:")]
     assert (row.decision == "approved") == bool(relayed)
 
 
 async def test_an_approved_spam_topic_is_relayed_and_its_card_keeps_the_reasons(
-    ctx: HandlerContext,
+    one_admin: HandlerContext,
 ) -> None:
     """Spam held in auto mode can still be approved; the edited card repeats the reasons."""
-    await ctx.destinations.sync_from_config(
+    ctx = one_admin
+    await ctx.repos.destinations.sync_from_config(
         [DestinationSpec("telegram", "@attaqwaa", "channel", None, "main", ())]
     )
     topic = spam_reply_topic()
-    await ctx.topics.record(topic, decision="spam", reason="spam: repeated run 'сайт' x120")
-    await queue_review_cards(topic, ctx, (), "repeated run 'сайт' x120")
+    await ctx.repos.topics.record(topic, decision="spam", reason="spam: repeated run 'сайт' x120")
+    await queue_review_cards(topic, ctx, "repeated run 'сайт' x120")
     await drain(ctx)
     won, _ = await decide(12, True, press("rv:a:12", ADMIN_ID), ctx)
     assert won
@@ -270,20 +398,23 @@ async def test_an_approved_spam_topic_is_relayed_and_its_card_keeps_the_reasons(
     assert sorted(items) == ["review:12:1001:decided", "topic:12:dest:1"]
     edited = items["review:12:1001:decided"].message.plain_text
     assert "⚠️ Suspected spam: repeated run 'сайт' x120" in edited
-    row = await ctx.topics.get(12)
+    row = await ctx.repos.topics.get(12)
     assert row is not None
     assert row.decision_reason == "approved by Aisha (held: spam: repeated run 'сайт' x120)"
 
 
-async def test_cards_not_yet_sent_are_never_sent_after_a_decision(ctx: HandlerContext) -> None:
+async def test_cards_not_yet_sent_are_never_sent_after_a_decision(
+    one_admin: HandlerContext,
+) -> None:
     """A decision before the cards went out skips them: no card arrives with live buttons."""
+    ctx = one_admin
     topic = spam_reply_topic()
-    await ctx.topics.record(topic, decision="pending_review", reason="review mode")
-    await queue_review_cards(topic, ctx, ())
+    await ctx.repos.topics.record(topic, decision="pending_review", reason="review mode")
+    await queue_review_cards(topic, ctx)
     won, _ = await decide(12, False, press("rv:r:12", ADMIN_ID), ctx)
     assert won
     assert await drain(ctx) == []
-    depth = await ctx.outbox.depth_by_status()
+    depth = await ctx.repos.deliveries.depth_by_status()
     assert depth["skipped"] == 1
 
 
@@ -306,7 +437,7 @@ async def test_set_decision_only_if_lets_exactly_one_of_many_win(
     results = await asyncio.gather(
         *(
             repo.set_decision(
-                12, "approved" if i % 2 else "rejected", "r", f"admin{i}", only_if=review.HELD
+                12, "approved" if i % 2 else "rejected", "r", f"admin{i}", only_if=HELD
             )
             for i in range(10)
         )
@@ -326,7 +457,7 @@ async def test_with_decision_lists_held_topics_oldest_first(
     await repo.record(spam_reply_topic(5), decision="relayed")
     clock.advance(60)
     await repo.record(spam_reply_topic(3), decision="spam")
-    assert [t.topic_id for t in await repo.with_decision(review.HELD)] == [20, 3]
+    assert [t.topic_id for t in await repo.with_decision(HELD)] == [20, 3]
 
 
 async def test_sent_cards_returns_only_sent_cards_not_their_edits(
@@ -358,7 +489,9 @@ async def test_sent_cards_returns_only_sent_cards_not_their_edits(
         if item.idempotency_key.endswith(":decided"):
             await outbox.record_outcomes("w", [Sent(item.id, "m1")])
     ids = {c.idempotency_key: c.id for c in claimed}
-    assert await outbox.sent_cards("review", 7) == [(a, f"m{ids['review:7:a']}")]
+    assert await OutboxReports(backend_db, clock).sent_cards("review", 7) == [
+        (a, f"m{ids['review:7:a']}")
+    ]
 
 
 async def test_approving_again_repairs_a_relay_lost_in_a_crash(held: HandlerContext) -> None:
@@ -379,7 +512,7 @@ async def test_approving_again_repairs_a_relay_lost_in_a_crash(held: HandlerCont
 
 async def ctx_approve_without_relay(ctx: HandlerContext) -> None:
     """Store an approval as a process would just before dying, with nothing queued."""
-    assert await ctx.topics.set_decision(
-        11, "approved", "approved by Aisha", "Aisha", only_if=review.HELD
+    assert await ctx.repos.topics.set_decision(
+        11, "approved", "approved by Aisha", "Aisha", only_if=HELD
     )
     await drain(ctx)

@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from bot.storage.models import RelayRule
-from bot.storage.repositories.destinations import DestinationSpec
-from bot.storage.repositories.rules import RuleSeedSpec
-from handlers import rules_admin
+from bot.domain.destinations import DestinationSpec
+from bot.domain.rules import RelayRule, RuleSeedSpec
+from handlers import build_dispatcher
 from handlers.context import HandlerContext
 from handlers.dispatch import Dispatcher
-from handlers.rules_admin import RuleArgs, UsageError, parse_rule_args
+from handlers.relay import rules_admin
+from handlers.relay.rules_admin import RuleArgs, UsageError, parse_rule_args
 from tests.handlers.conftest import ADMIN_ID, drain, inbound
 
 
 @pytest.fixture
 def dispatcher(ctx: HandlerContext) -> Dispatcher:
-    """A dispatcher that knows the rule commands (once, even after the lead registers them)."""
-    if ctx.commands.get("rules") is None:
-        ctx.commands.collect_module(rules_admin)
-    return Dispatcher(ctx)
+    """The dispatcher of every feature, the relay's rule commands among them."""
+    return build_dispatcher(ctx)
 
 
 async def _configure(ctx: HandlerContext) -> dict[str, int]:
-    rows = await ctx.destinations.sync_from_config(
+    rows = await ctx.repos.destinations.sync_from_config(
         [
             DestinationSpec("telegram", "@attaqwaa", "channel", name="main"),
             DestinationSpec("telegram", "-100777", "group", thread_id=4, boards=(4,)),
@@ -40,7 +38,7 @@ async def _ask(dispatcher: Dispatcher, ctx: HandlerContext, text: str) -> str:
 
 
 def _shape(rule: RelayRule) -> tuple[object, ...]:
-    return (rule.filter, rule.board_id, rule.include_keywords, rule.exclude_keywords)
+    return (rule.filter, rule.board_id, rule.include, rule.exclude)
 
 
 async def test_watch_stores_board_words_and_excludes(
@@ -51,8 +49,8 @@ async def test_watch_stores_board_words_and_excludes(
     answer = await _ask(
         dispatcher, ctx, f"/watch {ids['-100777']} board 4 Umrah, “hajj package” -promo!"
     )
-    [rule] = await ctx.rules.all()
-    assert _shape(rule) == ("watch", 4, ["Umrah", "hajj package"], ["promo"])
+    [rule] = await ctx.repos.rules.all()
+    assert _shape(rule) == ("watch", 4, ("Umrah", "hajj package"), ("promo",))
     assert (rule.destination_id, rule.created_by) == (ids["-100777"], f"telegram:{ADMIN_ID}")
     assert answer == (
         f'Added rule {rule.id}: watch, board 4, any of: Umrah, "hajj package", none of: promo '
@@ -64,8 +62,8 @@ async def test_mute_stores_a_mute_rule(dispatcher: Dispatcher, ctx: HandlerConte
     """/mute <dest> <word> stores a mute rule for any board."""
     ids = await _configure(ctx)
     answer = await _ask(dispatcher, ctx, f"/mute {ids['@attaqwaa']} promo")
-    [rule] = await ctx.rules.all()
-    assert _shape(rule) == ("mute", None, ["promo"], [])
+    [rule] = await ctx.repos.rules.all()
+    assert _shape(rule) == ("mute", None, ("promo",), ())
     assert answer.startswith(f"Added rule {rule.id}: mute, any board, any of: promo for ")
 
 
@@ -75,10 +73,10 @@ async def test_an_identical_rule_is_not_added_twice(
     """Repeating a rule (words in another case or order) points at the existing one."""
     ids = await _configure(ctx)
     await _ask(dispatcher, ctx, f"/mute {ids['@attaqwaa']} promo spam")
-    [rule] = await ctx.rules.all()
+    [rule] = await ctx.repos.rules.all()
     answer = await _ask(dispatcher, ctx, f"/mute {ids['@attaqwaa']} SPAM promo")
     assert answer == f"Destination {ids['@attaqwaa']} already has this rule ({rule.id})."
-    assert len(await ctx.rules.all()) == 1
+    assert len(await ctx.repos.rules.all()) == 1
 
 
 @pytest.mark.parametrize(
@@ -108,7 +106,7 @@ async def test_bad_arguments_get_a_usage_line(
     first, usage = answer.split("\n")
     assert problem in first
     assert usage.startswith("Usage: /watch <destination id> [board <board id>]")
-    assert await ctx.rules.all() == []
+    assert await ctx.repos.rules.all() == []
 
 
 async def test_an_unknown_destination_is_named(dispatcher: Dispatcher, ctx: HandlerContext) -> None:
@@ -116,7 +114,7 @@ async def test_an_unknown_destination_is_named(dispatcher: Dispatcher, ctx: Hand
     await _configure(ctx)
     answer = await _ask(dispatcher, ctx, "/mute 99 promo")
     assert answer == "There is no destination 99. Send /rules to see the ids."
-    assert await ctx.rules.all() == []
+    assert await ctx.repos.rules.all() == []
 
 
 async def test_members_cannot_change_rules(dispatcher: Dispatcher, ctx: HandlerContext) -> None:
@@ -124,8 +122,8 @@ async def test_members_cannot_change_rules(dispatcher: Dispatcher, ctx: HandlerC
     ids = await _configure(ctx)
     await dispatcher.handle(inbound(f"/watch {ids['@attaqwaa']} promo", sender="2002"))
     (sent,) = await drain(ctx)
-    assert sent.message.plain_text == "Sorry, /watch is for the forum's admins only."
-    assert await ctx.rules.all() == []
+    assert sent.message.plain_text == "Sorry, only the forum's admins can use /watch."
+    assert await ctx.repos.rules.all() == []
 
 
 async def test_rules_lists_destinations_rules_and_precedence(
@@ -133,10 +131,12 @@ async def test_rules_lists_destinations_rules_and_precedence(
 ) -> None:
     """/rules shows each destination with id and boards, its rules with ids, and the precedence."""
     ids = await _configure(ctx)
-    [seeded] = await ctx.rules.seed_from_config(
+    [seeded] = await ctx.repos.rules.seed_from_config(
         [RuleSeedSpec("telegram", "@attaqwaa", "mute", None, ("promo",))]
     )
-    made = await ctx.rules.add(ids["-100777"], "watch", 2, ["hajj package"], ["x"], "telegram:1")
+    made = await ctx.repos.rules.add(
+        ids["-100777"], "watch", 2, ["hajj package"], ["x"], "telegram:1"
+    )
     answer = await _ask(dispatcher, ctx, "/rules")
     assert answer.splitlines() == [
         "Relay rules",
@@ -153,8 +153,8 @@ async def test_rules_marks_inactive_and_ruleless_destinations(
     dispatcher: Dispatcher, ctx: HandlerContext
 ) -> None:
     """A destination without rules says it takes its boards; a removed one is marked inactive."""
-    await ctx.destinations.sync_from_config([DestinationSpec("telegram", "@old", "channel")])
-    await ctx.destinations.sync_from_config([])
+    await ctx.repos.destinations.sync_from_config([DestinationSpec("telegram", "@old", "channel")])
+    await ctx.repos.destinations.sync_from_config([])
     answer = await _ask(dispatcher, ctx, "/rules")
     assert "telegram:@old, boards all (inactive)\n  no rules: every topic of its boards" in answer
 
@@ -172,7 +172,7 @@ async def test_a_long_listing_is_sent_in_parts(dispatcher: Dispatcher, ctx: Hand
     ids = await _configure(ctx)
     words = [f"word{n:02d}" + "x" * 40 for n in range(20)]
     for board in range(1, 9):
-        await ctx.rules.add(ids["@attaqwaa"], "mute", board, words, [], "telegram:1")
+        await ctx.repos.rules.add(ids["@attaqwaa"], "mute", board, words, [], "telegram:1")
     await dispatcher.handle(inbound("/rules", sender=ADMIN_ID))
     parts = [c.message.plain_text for c in await drain(ctx)]
     assert len(parts) >= 2
@@ -183,10 +183,10 @@ async def test_a_long_listing_is_sent_in_parts(dispatcher: Dispatcher, ctx: Hand
 async def test_unrule_removes_a_rule(dispatcher: Dispatcher, ctx: HandlerContext) -> None:
     """/unrule <id> deletes the rule and says which one it was."""
     ids = await _configure(ctx)
-    rule = await ctx.rules.add(ids["@attaqwaa"], "mute", None, ["promo"], [], "telegram:1")
+    rule = await ctx.repos.rules.add(ids["@attaqwaa"], "mute", None, ["promo"], [], "telegram:1")
     answer = await _ask(dispatcher, ctx, f"/unrule #{rule.id}")
     assert answer == f"Removed rule {rule.id}: mute, any board, any of: promo."
-    assert await ctx.rules.all() == []
+    assert await ctx.repos.rules.all() == []
 
 
 async def test_unrule_warns_that_config_rules_come_back(
@@ -194,7 +194,9 @@ async def test_unrule_warns_that_config_rules_come_back(
 ) -> None:
     """Removing a seeded rule warns that config.toml restores it at the next restart."""
     await _configure(ctx)
-    [rule] = await ctx.rules.seed_from_config([RuleSeedSpec("telegram", "@attaqwaa", "watch", 4)])
+    [rule] = await ctx.repos.rules.seed_from_config(
+        [RuleSeedSpec("telegram", "@attaqwaa", "watch", 4)]
+    )
     answer = await _ask(dispatcher, ctx, f"/unrule {rule.id}")
     assert answer.endswith(
         "It comes from config.toml and returns at the next restart unless removed there."

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from bot.core.clock import FrozenClock
 from bot.core.errors import ForumError
+from bot.domain.destinations import DestinationSpec
+from bot.domain.topics import Topic
 from bot.forum.errors import FeedError
 from bot.forum.smf_parse import parse_feed
-from bot.forum.source import Topic
 from bot.storage.db import Database
-from bot.storage.repositories.destinations import DestinationSpec
 from handlers.context import HandlerContext
-from handlers.relay import POLL_STATE_KEY, RelaySettings, relay_new_topics
+from handlers.relay.poll import POLL_STATE_KEY, relay_new_topics
 from tests.handlers.conftest import drain, make_context
+from tests.handlers.relay.conftest import with_relay
 
-SMF = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "smf"
+SMF = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "smf"
 pytestmark = pytest.mark.skipif(not SMF.is_dir(), reason=f"SMF captures not found at {SMF}")
 
 
@@ -45,7 +48,7 @@ class ReplayingSource:
 
 
 async def _with_destinations(ctx: HandlerContext) -> None:
-    await ctx.destinations.sync_from_config(
+    await ctx.repos.destinations.sync_from_config(
         [
             DestinationSpec("telegram", "@attaqwaa", "channel", None, "main", ()),
             DestinationSpec("telegram", "-100777", "group", None, "umrah group", (4,)),
@@ -57,7 +60,7 @@ async def test_a_fresh_database_relays_only_the_backfill(ctx: HandlerContext) ->
     """On first start the N newest topics are relayed and the older ones only marked seen."""
     await _with_destinations(ctx)
     source = ReplayingSource("before/feed_news_rss2_limit50.xml")
-    report = await relay_new_topics(source, ctx, RelaySettings(limit=50, backfill=2))
+    report = await relay_new_topics(source, with_relay(ctx, limit=50, backfill=2))
     assert report.relayed == [9, 10]
     assert sorted(report.skipped_backfill) == [1, 2, 3, 4, 5, 6, 7, 8]
     sent = await drain(ctx)
@@ -71,11 +74,11 @@ async def test_late_approval_relays_exactly_the_new_topics(ctx: HandlerContext) 
     """before → after relays topic 11 (approved late, older date) and 13, nothing unapproved."""
     await _with_destinations(ctx)
     source = ReplayingSource("before/feed_news_smf.xml", "after/feed_news_smf.xml")
-    first = await relay_new_topics(source, ctx, RelaySettings(limit=5, backfill=0))
+    first = await relay_new_topics(source, with_relay(ctx, limit=5, backfill=0))
     assert first.relayed == []
     await drain(ctx)
     source.advance()
-    second = await relay_new_topics(source, ctx, RelaySettings(limit=5, backfill=0))
+    second = await relay_new_topics(source, with_relay(ctx, limit=5, backfill=0))
     assert sorted(second.relayed) == [11, 13]
     sent = await drain(ctx)
     keys = sorted(c.idempotency_key for c in sent)
@@ -85,15 +88,15 @@ async def test_late_approval_relays_exactly_the_new_topics(ctx: HandlerContext) 
     assert 14 not in second.relayed
 
 
-async def test_a_restart_relays_nothing_twice(db: Database, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_a_restart_relays_nothing_twice(db: Database, clock: FrozenClock) -> None:
     """A new process on the same database sends nothing already relayed."""
     ctx = make_context(db, clock)
     await _with_destinations(ctx)
     source = ReplayingSource("after/feed_news_smf.xml")
-    await relay_new_topics(source, ctx, RelaySettings(limit=5, backfill=5))
+    await relay_new_topics(source, with_relay(ctx, limit=5, backfill=5))
     assert len(await drain(ctx)) > 0
     again = make_context(db, clock)
-    report = await relay_new_topics(source, again, RelaySettings(limit=5, backfill=5))
+    report = await relay_new_topics(source, with_relay(again, limit=5, backfill=5))
     assert report.relayed == []
     assert await drain(again) == []
 
@@ -120,16 +123,16 @@ async def test_a_topic_queued_but_not_marked_seen_is_not_sent_twice(ctx: Handler
     """If a crash left rows queued but the topic unseen, the re-poll adds no duplicate rows."""
     await _with_destinations(ctx)
     source = ReplayingSource("before/feed_news_smf.xml", "after/feed_news_smf.xml")
-    await relay_new_topics(source, ctx, RelaySettings(limit=5, backfill=0))
+    await relay_new_topics(source, with_relay(ctx, limit=5, backfill=0))
     source.advance()
-    real_topics = ctx.topics
-    ctx.topics = CrashOnRecord(real_topics)  # type: ignore[assignment]
+    real_repos = ctx.repos
+    ctx.repos = replace(real_repos, topics=CrashOnRecord(real_repos.topics))  # type: ignore[arg-type]
     with pytest.raises(RuntimeError, match="killed"):
-        await relay_new_topics(source, ctx, RelaySettings(limit=5, backfill=0))
+        await relay_new_topics(source, with_relay(ctx, limit=5, backfill=0))
     first = await drain(ctx)
     assert sorted(c.idempotency_key for c in first) == ["topic:11:dest:1", "topic:11:dest:2"]
-    ctx.topics = real_topics
-    report = await relay_new_topics(source, ctx, RelaySettings(limit=5, backfill=0))
+    ctx.repos = real_repos
+    report = await relay_new_topics(source, with_relay(ctx, limit=5, backfill=0))
     assert report.relayed == [11, 13]
     assert report.queued == 1  # only topic 13's row is new
     assert [c.idempotency_key for c in await drain(ctx)] == ["topic:13:dest:1"]
@@ -139,9 +142,9 @@ async def test_an_overflowing_window_is_polled_again_wider(ctx: HandlerContext) 
     """When every topic of a poll is new, the poller asks again with SMF's largest limit."""
     await _with_destinations(ctx)
     source = ReplayingSource("before/feed_news_rss2_limit2.xml", "after/feed_news_rss2_limit50.xml")
-    await relay_new_topics(source, ctx, RelaySettings(limit=2, backfill=0))
+    await relay_new_topics(source, with_relay(ctx, limit=2, backfill=0))
     source.advance()
-    report = await relay_new_topics(source, ctx, RelaySettings(limit=1, backfill=0))
+    report = await relay_new_topics(source, with_relay(ctx, limit=1, backfill=0))
     assert source.calls[-1] == 255
     assert report.refetched_wider
     # 13 was the only item of the narrow poll; 11 (approved late) came only from the wide one.
@@ -154,19 +157,19 @@ async def test_a_feed_failure_is_recorded_and_marks_nothing_seen(ctx: HandlerCon
     source = ReplayingSource("after/feed_news_smf.xml")
     source.fail_with = FeedError("login_page", "got an HTML login form")
     with pytest.raises(ForumError):
-        await relay_new_topics(source, ctx, RelaySettings())
-    state = await ctx.state.get(POLL_STATE_KEY)
+        await relay_new_topics(source, with_relay(ctx))
+    state = await ctx.repos.state.get(POLL_STATE_KEY)
     assert state is not None
     assert state["result"] == "failed"
     assert "login" in str(state["last_error"])
-    assert await ctx.topics.is_empty()
+    assert await ctx.repos.topics.is_empty()
 
 
 async def test_the_alert_is_clean_and_links_to_the_forum(ctx: HandlerContext) -> None:
     """The topic alert has the unescaped title, Lagos time and a Read on forum button."""
     await _with_destinations(ctx)
     source = ReplayingSource("after/feed_news_smf.xml")
-    await relay_new_topics(source, ctx, RelaySettings(limit=5, backfill=1))
+    await relay_new_topics(source, with_relay(ctx, limit=5, backfill=1))
     (sent,) = await drain(ctx)
     message = sent.message
     assert message.spans[0].bold
@@ -199,8 +202,8 @@ async def test_full_text_gives_a_longer_clean_excerpt(ctx: HandlerContext) -> No
     """With fetch_full_text the alert's excerpt comes from the print view, cut cleanly."""
     await _with_destinations(ctx)
     source = FullTextSource("after/feed_news_smf.xml")
-    settings = RelaySettings(limit=5, backfill=1, fetch_full_text=True, excerpt_chars=900)
-    await relay_new_topics(source, ctx, settings)
+    with_relay(ctx, limit=5, backfill=1, fetch_full_text=True, excerpt_chars=900)
+    await relay_new_topics(source, ctx)
     (sent,) = await drain(ctx)
     assert source.asked == [13]
     text = sent.message.plain_text
@@ -214,7 +217,7 @@ async def test_a_failing_print_view_falls_back_to_the_teaser(ctx: HandlerContext
     await _with_destinations(ctx)
     source = FullTextSource("after/feed_news_smf.xml", fail=True)
     report = await relay_new_topics(
-        source, ctx, RelaySettings(limit=5, backfill=1, fetch_full_text=True)
+        source, with_relay(ctx, limit=5, backfill=1, fetch_full_text=True)
     )
     assert report.relayed == [13]
     (sent,) = await drain(ctx)
@@ -231,22 +234,22 @@ async def test_spam_beyond_the_teaser_is_caught_when_full_text_is_on(ctx: Handle
     await _with_destinations(ctx)
     source = SpamInFullText("after/feed_news_smf.xml")
     report = await relay_new_topics(
-        source, ctx, RelaySettings(limit=5, backfill=1, fetch_full_text=True)
+        source, with_relay(ctx, limit=5, backfill=1, fetch_full_text=True)
     )
     assert report.held == [13]
     assert report.relayed == []
-    row = await ctx.topics.get(13)
+    row = await ctx.repos.topics.get(13)
     assert row is not None
     assert row.decision == "spam"
 
 
 async def test_a_forum_group_thread_receives_its_topics_in_that_thread(ctx: HandlerContext) -> None:
     """A destination with a thread id (forum-style supergroup) gets rows for that thread."""
-    await ctx.destinations.sync_from_config(
+    await ctx.repos.destinations.sync_from_config(
         [DestinationSpec("telegram", "-100555", "group", 42, "Umrah thread", (4,))]
     )
     source = ReplayingSource("after/feed_news_smf.xml")
-    await relay_new_topics(source, ctx, RelaySettings(limit=5, backfill=5))
+    await relay_new_topics(source, with_relay(ctx, limit=5, backfill=5))
     sent = await drain(ctx)
     # Topics 8 and 11 are the board-4 topics of this capture.
     assert sorted(c.idempotency_key for c in sent) == ["topic:11:dest:1", "topic:8:dest:1"]
