@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.core.channel import ChannelRegistry
+from bot.core.channel import Capabilities, ChannelRegistry
 from bot.core.clock import FrozenClock
 from bot.core.ids import ChannelName, ChatId
 from bot.core.messages import (
@@ -19,8 +19,9 @@ from bot.core.messages import (
     Recipient,
     text_message,
 )
+from bot.domain.outbox import NewOutboxItem
 from bot.storage.db import Database
-from bot.storage.repositories.outbox import NewOutboxItem, OutboxRepo
+from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.recipients import RecipientStateRepo
 from tests.dbfixtures import db, db_twin
 
@@ -75,6 +76,7 @@ class ScriptedChannel:
     script: dict[str, list[Reaction]] = field(default_factory=dict)
     sent: list[OutboundMessage] = field(default_factory=list)
     attempts: list[str] = field(default_factory=list)
+    capabilities: Capabilities = field(default_factory=Capabilities)
 
     @property
     def name(self) -> ChannelName:

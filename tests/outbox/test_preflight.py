@@ -9,8 +9,8 @@ import pytest
 from bot.core.clock import FrozenClock
 from bot.core.ids import ChannelName, ChatId
 from bot.core.messages import OutboundMessage, Recipient, text_message
+from bot.domain.subscribers import Subscriber
 from bot.outbox.preflight import DeliveryPreflight, Skip
-from bot.storage.models import Subscriber
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 DAY = timedelta(hours=24)
@@ -31,12 +31,12 @@ class Lookup:
 
 def _sub(last_inbound: datetime | None, opted_out: datetime | None = None) -> Subscriber:
     return Subscriber(
-        channel="whatsapp",
-        chat_id="+2348000000001",
+        id=1,
+        channel=ChannelName("whatsapp"),
+        chat_id=ChatId("+2348000000001"),
         last_inbound_at=last_inbound,
         opted_out_at=opted_out,
         active=opted_out is None,
-        settings={},
     )
 
 

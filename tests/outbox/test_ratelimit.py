@@ -10,7 +10,8 @@ from collections import defaultdict
 import pytest
 
 from bot.core.messages import ChatKind
-from bot.outbox.ratelimit import RateLimiter, RatePolicy
+from bot.core.rates import RatePolicy
+from bot.outbox.ratelimit import RateLimiter
 
 TELEGRAM_LIKE = RatePolicy(
     global_per_second=29.0,
@@ -229,3 +230,12 @@ def test_spacing_is_the_steady_gap_of_the_chat_kind() -> None:
     assert limiter.spacing(ChatKind.PRIVATE) == pytest.approx(1 / 0.95)
     assert limiter.spacing(ChatKind.CHANNEL) == pytest.approx(60 / 19)
     assert RateLimiter(RatePolicy.unlimited(), FakeMonotonic()).spacing(ChatKind.GROUP) == 0.0
+
+
+def test_the_outbox_re_exports_the_core_policy() -> None:
+    """bot.outbox.ratelimit.RatePolicy is the platforms' bot.core.rates.RatePolicy itself."""
+    from bot.core import rates
+    from bot.outbox import ratelimit
+
+    assert ratelimit.RatePolicy is rates.RatePolicy
+    assert "RatePolicy" in ratelimit.__all__

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
+from bot.core.reports import DeliveryReport, DeliveryState
 from bot.outbox.receipt_queue import ReceiptQueue
+
+
+def r(sid: str, state: str, error_key: str | None = None) -> DeliveryReport:
+    """Return a neutral report."""
+    return DeliveryReport(sid, DeliveryState(state), error_key)
 
 
 class Applier:
@@ -12,16 +19,16 @@ class Applier:
 
     def __init__(self, known: set[str]) -> None:
         self.known = known
-        self.batches: list[list[tuple[str, str, int | None]]] = []
+        self.batches: list[list[DeliveryReport]] = []
         self.fail_next = False
 
-    async def apply_batch(self, reports: list[tuple[str, str, int | None]]) -> set[str]:
+    async def apply_batch(self, reports: Sequence[DeliveryReport]) -> set[str]:
         """Record the batch and name the ids not known yet."""
         if self.fail_next:
             self.fail_next = False
             raise RuntimeError("database is locked")
         self.batches.append(list(reports))
-        return {sid for sid, _, _ in reports if sid not in self.known}
+        return {report.provider_id for report in reports if report.provider_id not in self.known}
 
 
 async def test_reports_are_applied_together_in_one_batch() -> None:
@@ -29,11 +36,9 @@ async def test_reports_are_applied_together_in_one_batch() -> None:
     applier = Applier({"SM1", "SM2"})
     queue = ReceiptQueue(applier)
     for sid, status in [("SM1", "sent"), ("SM2", "sent"), ("SM1", "delivered")]:
-        queue.submit(sid, status, None)
+        queue.submit(r(sid, status))
     assert await queue.apply_pending() == 3
-    assert applier.batches == [
-        [("SM1", "sent", None), ("SM2", "sent", None), ("SM1", "delivered", None)]
-    ]
+    assert applier.batches == [[r("SM1", "sent"), r("SM2", "sent"), r("SM1", "delivered")]]
     assert len(queue) == 0
 
 
@@ -41,20 +46,20 @@ async def test_a_report_that_outruns_its_send_record_is_tried_again() -> None:
     """An id the worker has not written yet waits for a later round, then applies."""
     applier = Applier(set())
     queue = ReceiptQueue(applier, max_rounds=3)
-    queue.submit("SM9", "failed", 63016)
+    queue.submit(r("SM9", "failed", "outside_window"))
     await queue.apply_pending()
     assert len(queue) == 1
     applier.known.add("SM9")
     await queue.apply_pending()
     assert len(queue) == 0
-    assert [b[0][0] for b in applier.batches] == ["SM9", "SM9"]
+    assert applier.batches == [[r("SM9", "failed", "outside_window")]] * 2
 
 
 async def test_an_id_that_never_appears_is_dropped_after_max_rounds() -> None:
     """A report for a message we never sent stops being retried."""
     applier = Applier(set())
     queue = ReceiptQueue(applier, max_rounds=3)
-    queue.submit("SMx", "delivered", None)
+    queue.submit(r("SMx", "delivered"))
     for _ in range(5):
         await queue.apply_pending()
     assert len(applier.batches) == 3
@@ -65,11 +70,12 @@ async def test_a_failed_batch_is_kept_for_the_next_round() -> None:
     """A database error loses no report: the batch is applied on the next round."""
     applier = Applier({"SM1"})
     queue = ReceiptQueue(applier)
-    queue.submit("SM1", "read", None)
+    queue.submit(r("SM1", "read"))
     applier.fail_next = True
     assert await queue.apply_pending() == 0
+    assert len(queue) == 1
     assert await queue.apply_pending() == 1
-    assert applier.batches == [[("SM1", "read", None)]]
+    assert applier.batches == [[r("SM1", "read")]]
 
 
 async def test_run_applies_what_is_left_when_stopped() -> None:
@@ -78,8 +84,8 @@ async def test_run_applies_what_is_left_when_stopped() -> None:
     queue = ReceiptQueue(applier, interval=10)
     stop = asyncio.Event()
     task = asyncio.create_task(queue.run(stop))
-    queue.submit("SM1", "sent", None)
+    queue.submit(r("SM1", "sent"))
     await asyncio.sleep(0.01)
     stop.set()
     await asyncio.wait_for(task, timeout=2)
-    assert applier.batches == [[("SM1", "sent", None)]]
+    assert applier.batches == [[r("SM1", "sent")]]

@@ -1,20 +1,24 @@
-"""Delivery reports: monotonic status, and failures that teach us about the recipient."""
+"""Delivery reports: monotonic status, and neutral failures that teach us about the recipient."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot.channels.twilio_webhooks import failure_key, status_rank
 from bot.core.clock import FrozenClock
 from bot.core.ids import ChannelName, ChatId
 from bot.core.messages import Recipient, text_message
-from bot.outbox.receipts import DeliveryReceipts
+from bot.core.reports import DeliveryReport, DeliveryState
+from bot.domain.destinations import DestinationSpec
+from bot.domain.outbox import NewOutboxItem, Sent
+from bot.outbox.receipts import RATE_LIMIT_PAUSE, UNREACHABLE_KEYS, DeliveryReceipts
 from bot.storage.db import Database
 from bot.storage.models import OutboxRow
-from bot.storage.repositories.outbox import NewOutboxItem, OutboxRepo, Sent
+from bot.storage.repositories.destinations import DestinationRepo
+from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.recipients import RecipientStateRepo
 from bot.storage.repositories.subscribers import SubscriberRepo
 from tests.dbfixtures import db
@@ -22,34 +26,46 @@ from tests.outbox.conftest import START
 
 __all__ = ["db"]
 NUMBER = "+2348000000001"
+SENT = DeliveryState.SENT
+DELIVERED = DeliveryState.DELIVERED
+READ = DeliveryState.READ
+FAILED = DeliveryState.FAILED
+
+
+@dataclass
+class Parts:
+    """The real repositories behind the receipts handler, and the handler."""
+
+    outbox: OutboxRepo
+    subscribers: SubscriberRepo
+    destinations: DestinationRepo
+    receipts: DeliveryReceipts
 
 
 @pytest.fixture
 def clock() -> FrozenClock:
-    """Time of the test."""
+    """Return the time of the test."""
     return FrozenClock(START)
 
 
 @pytest.fixture
-def parts(db: Database, clock: FrozenClock) -> tuple[OutboxRepo, SubscriberRepo, DeliveryReceipts]:
-    """Real repositories and the receipts handler on the test database."""
+def parts(db: Database, clock: FrozenClock) -> Parts:
+    """Return real repositories and the receipts handler on the test database."""
     outbox, subscribers = OutboxRepo(db, clock), SubscriberRepo(db, clock)
-    receipts = DeliveryReceipts(
-        outbox,
-        RecipientStateRepo(db, clock),
-        subscribers,
-        rank=status_rank,
-        failure_key=failure_key,
-        clock=clock,
-    )
-    return outbox, subscribers, receipts
+    receipts = DeliveryReceipts(outbox, RecipientStateRepo(db, clock), subscribers, clock=clock)
+    return Parts(outbox, subscribers, DestinationRepo(db, clock), receipts)
 
 
-async def _sent_row(outbox: OutboxRepo, sid: str, key: str = "alert:1") -> None:
+def report(sid: str, state: DeliveryState, error_key: str | None = None) -> DeliveryReport:
+    """Return a neutral delivery report."""
+    return DeliveryReport(sid, state, error_key)
+
+
+async def _sent_row(outbox: OutboxRepo, sid: str, key: str = "alert:1", **links: int) -> None:
     message = text_message(
         Recipient(ChannelName("whatsapp"), ChatId(NUMBER)), "hi", kind="topic_alert"
     )
-    await outbox.enqueue([NewOutboxItem(key, message)])
+    await outbox.enqueue([NewOutboxItem(key, message, **links)])  # type: ignore[arg-type]
     (claimed,) = await outbox.claim_due("w", 10, 60)
     await outbox.record_outcomes("w", [Sent(claimed.id, sid)])
 
@@ -59,87 +75,145 @@ async def _rows(db: Database) -> dict[str, OutboxRow]:
         return {r.idempotency_key: r for r in (await session.scalars(select(OutboxRow))).all()}
 
 
-async def test_status_only_moves_forward(parts, db: Database) -> None:  # type: ignore[no-untyped-def]
+async def test_status_only_moves_forward(parts: Parts, db: Database) -> None:
     """A late "sent" after "read" changes nothing; "read" after "delivered" does."""
-    outbox, _, receipts = parts
-    await _sent_row(outbox, "SM1")
-    for status in ("delivered", "sent", "read", "delivered", "queued"):
-        await receipts.apply("SM1", status, None)
+    await _sent_row(parts.outbox, "SM1")
+    for state in (DELIVERED, SENT, READ, DELIVERED, DeliveryState.QUEUED):
+        await parts.receipts.apply(report("SM1", state))
     assert (await _rows(db))["alert:1"].provider_status == "read"
 
 
-async def test_outside_window_closes_it_and_resends_once(parts, db: Database) -> None:  # type: ignore[no-untyped-def]
-    """63016: the window is marked closed and one copy goes back through the preflight."""
-    outbox, subscribers, receipts = parts
-    await subscribers.upsert_inbound(
+async def test_outside_window_closes_it_and_resends_once(parts: Parts, db: Database) -> None:
+    """outside_window: the window is marked closed and one copy goes back through the preflight."""
+    await parts.subscribers.upsert_inbound(
         "whatsapp", NUMBER, "private", "Aisha", START - timedelta(hours=1)
     )
-    await _sent_row(outbox, "SM2")
-    await receipts.apply("SM2", "failed", 63016)
-    sub = await subscribers.get("whatsapp", NUMBER)
+    await _sent_row(parts.outbox, "SM2", topic_id=4, subscriber_id=5, destination_id=6)
+    await parts.receipts.apply(report("SM2", FAILED, "outside_window"))
+    sub = await parts.subscribers.get("whatsapp", NUMBER)
     assert sub is not None
     assert sub.last_inbound_at is None
     rows = await _rows(db)
-    assert rows["alert:1"].error_key == "provider:63016"
-    assert rows["alert:1:after-window"].status == "pending"
-    (again,) = await outbox.claim_due("w", 10, 60)
-    await outbox.record_outcomes("w", [Sent(again.id, "SM3")])
-    await receipts.apply("SM3", "failed", 63016)
+    assert rows["alert:1"].error_key == "outside_window"
+    resend = rows["alert:1:after-window"]
+    assert (resend.status, resend.next_attempt_at, resend.payload) == (
+        "pending",
+        START,
+        rows["alert:1"].payload,
+    )
+    assert (resend.topic_id, resend.subscriber_id, resend.destination_id) == (4, 5, 6)
+    (again,) = await parts.outbox.claim_due("w", 10, 60)
+    await parts.outbox.record_outcomes("w", [Sent(again.id, "SM3")])
+    await parts.receipts.apply(report("SM3", FAILED, "outside_window"))
     assert len(await _rows(db)) == 2  # no endless resending
 
 
-async def test_a_blocked_number_is_marked_inactive(parts) -> None:  # type: ignore[no-untyped-def]
-    """63014 (blocked by the user) stops alerts to that subscriber."""
-    outbox, subscribers, receipts = parts
-    await subscribers.subscribe("whatsapp", NUMBER, "private", "whatsapp:JOIN", START)
-    await _sent_row(outbox, "SM4")
-    await receipts.apply("SM4", "undelivered", 63014)
-    sub = await subscribers.get("whatsapp", NUMBER)
+@pytest.mark.parametrize("key", sorted(UNREACHABLE_KEYS))
+async def test_an_unreachable_recipient_is_switched_off(parts: Parts, key: str) -> None:
+    """blocked, invalid_recipient, not_on_whatsapp and opted_out stop sending to that chat."""
+    await parts.subscribers.subscribe("whatsapp", NUMBER, "private", "whatsapp:JOIN", START)
+    await parts.destinations.sync_from_config([DestinationSpec("whatsapp", NUMBER, "private")])
+    await _sent_row(parts.outbox, "SM4")
+    await parts.receipts.apply(report("SM4", FAILED, key))
+    sub = await parts.subscribers.get("whatsapp", NUMBER)
     assert sub is not None
-    assert (sub.active, sub.inactive_reason) == (False, "blocked")
+    assert (sub.active, sub.inactive_reason) == (False, key)
+    [dest] = await parts.destinations.all()
+    assert (dest.active, dest.error_key, dest.last_error) == (
+        False,
+        key,
+        f"the platform reported {key}",
+    )
 
 
-async def test_a_rate_limited_message_is_retried_later(parts, db: Database) -> None:  # type: ignore[no-untyped-def]
-    """63018 (messaging limit) retries the message once, five minutes later."""
-    outbox, _, receipts = parts
-    await _sent_row(outbox, "SM5")
-    await receipts.apply("SM5", "failed", 63018)
+def test_the_unreachable_keys_are_the_neutral_ones() -> None:
+    """Exactly the four neutral reasons that mean a chat will never receive switch it off."""
+    assert frozenset({"blocked", "invalid_recipient", "not_on_whatsapp", "opted_out"}) == (
+        UNREACHABLE_KEYS
+    )
+
+
+async def test_a_rate_limited_message_is_retried_once_five_minutes_later(
+    parts: Parts, db: Database, clock: FrozenClock
+) -> None:
+    """sender_rate_limited retries the message once, five minutes later, and no more."""
+    await parts.subscribers.subscribe("whatsapp", NUMBER, "private", "whatsapp:JOIN", START)
+    await _sent_row(parts.outbox, "SM5")
+    await parts.receipts.apply(report("SM5", FAILED, "sender_rate_limited"))
     retry = (await _rows(db))["alert:1:after-rate-limit"]
+    assert timedelta(minutes=5) == RATE_LIMIT_PAUSE
     assert retry.status == "pending"
     assert retry.next_attempt_at == START + timedelta(minutes=5)
+    sub = await parts.subscribers.get("whatsapp", NUMBER)
+    assert sub is not None
+    assert sub.active  # the sender's limit says nothing about the recipient
+    clock.advance(300)
+    (again,) = await parts.outbox.claim_due("w", 10, 60)
+    await parts.outbox.record_outcomes("w", [Sent(again.id, "SM6")])
+    await parts.receipts.apply(report("SM6", FAILED, "sender_rate_limited"))
+    assert len(await _rows(db)) == 2
 
 
-async def test_an_unknown_message_id_changes_nothing(parts, db: Database) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("key", ["provider_error", None])
+async def test_another_failure_is_recorded_and_nothing_more(
+    parts: Parts, db: Database, key: str | None
+) -> None:
+    """A failure with another reason (or none) is kept on the row; nobody is switched off."""
+    await parts.subscribers.upsert_inbound(
+        "whatsapp", NUMBER, "private", "Aisha", START - timedelta(hours=1)
+    )
+    await parts.subscribers.subscribe("whatsapp", NUMBER, "private", "whatsapp:JOIN", START)
+    await _sent_row(parts.outbox, "SM7")
+    assert await parts.receipts.apply(report("SM7", FAILED, key))
+    rows = await _rows(db)
+    assert list(rows) == ["alert:1"]
+    assert (rows["alert:1"].provider_status, rows["alert:1"].error_key) == ("failed", key)
+    sub = await parts.subscribers.get("whatsapp", NUMBER)
+    assert sub is not None
+    assert (sub.active, sub.last_inbound_at) == (True, START - timedelta(hours=1))
+
+
+async def test_a_repeated_failure_report_is_learnt_from_once(parts: Parts, db: Database) -> None:
+    """A second identical failure report does not move the row, so nothing is done twice."""
+    await parts.subscribers.upsert_inbound("whatsapp", NUMBER, "private", "Aisha", START)
+    await _sent_row(parts.outbox, "SM8")
+    await parts.receipts.apply(report("SM8", FAILED, "outside_window"))
+    await parts.subscribers.upsert_inbound("whatsapp", NUMBER, "private", None, START)
+    assert await parts.receipts.apply(report("SM8", FAILED, "outside_window"))
+    sub = await parts.subscribers.get("whatsapp", NUMBER)
+    assert sub is not None
+    assert sub.last_inbound_at == START  # the window was not closed again
+    assert len(await _rows(db)) == 2
+
+
+async def test_an_unknown_message_id_changes_nothing(parts: Parts, db: Database) -> None:
     """A report for an id no row carries yet is reported back as unknown (the queue retries)."""
-    _, _, receipts = parts
-    assert not await receipts.apply("SMunknown", "failed", 63016)
+    assert not await parts.receipts.apply(report("SMunknown", FAILED, "outside_window"))
     assert await _rows(db) == {}
 
 
-async def test_a_stale_report_for_a_known_message_is_known_but_ignored(  # type: ignore[no-untyped-def]
-    parts, db: Database
+async def test_a_stale_report_for_a_known_message_is_known_but_ignored(
+    parts: Parts, db: Database
 ) -> None:
     """A late "sent" after "delivered" is recognised and leaves the row as it was."""
-    outbox, _, receipts = parts
-    await _sent_row(outbox, "SM7")
-    assert await receipts.apply("SM7", "delivered", None)
-    assert await receipts.apply("SM7", "sent", None)
+    await _sent_row(parts.outbox, "SM7")
+    assert await parts.receipts.apply(report("SM7", DELIVERED))
+    assert await parts.receipts.apply(report("SM7", SENT))
     assert (await _rows(db))["alert:1"].provider_status == "delivered"
 
 
-async def test_a_batch_moves_statuses_forward_and_learns_from_failures(  # type: ignore[no-untyped-def]
-    parts, db: Database
+async def test_a_batch_moves_statuses_forward_and_learns_from_failures(
+    parts: Parts, db: Database
 ) -> None:
-    """One batch applies several reports, in rank order, and acts on a 63016 failure."""
-    outbox, _, receipts = parts
-    await _sent_row(outbox, "SM7")
-    await _sent_row(outbox, "SM8", key="alert:2")
-    unknown = await receipts.apply_batch(
+    """One batch applies several reports, in rank order, and acts on an outside_window failure."""
+    await _sent_row(parts.outbox, "SM7")
+    await _sent_row(parts.outbox, "SM8", key="alert:2")
+    unknown = await parts.receipts.apply_batch(
         [
-            ("SM7", "delivered", None),
-            ("SM7", "sent", None),
-            ("SM8", "failed", 63016),
-            ("SMnew", "sent", None),
+            report("SM7", DELIVERED),
+            report("SM7", SENT),
+            report("SM8", FAILED, "outside_window"),
+            report("SMnew", SENT),
         ]
     )
     rows = await _rows(db)
@@ -147,6 +221,7 @@ async def test_a_batch_moves_statuses_forward_and_learns_from_failures(  # type:
     assert rows["alert:1"].provider_status == "delivered"
     assert (rows["alert:2"].provider_status, rows["alert:2"].error_key) == (
         "failed",
-        "provider:63016",
+        "outside_window",
     )
     assert rows["alert:2:after-window"].status == "pending"
+    assert "alert:1:after-window" not in rows

@@ -24,12 +24,19 @@ from bot.core.errors import (
 )
 from bot.core.ids import OutboxId
 from bot.core.messages import ChatKind, DeliveryResult, DeliveryStatus, OutboundMessage
+from bot.domain.destinations import Destination, DestinationSpec
+from bot.domain.outbox import NewOutboxItem
+from bot.domain.subscribers import Subscriber
+from bot.outbox.port import OutboxPort, WorkSignal
 from bot.outbox.ratelimit import RateLimiter, RatePolicy
+from bot.outbox.settings import WorkerSettings
 from bot.outbox.worker import OutboxWorker
 from bot.storage.db import Database
-from bot.storage.models import Destination, OutboxRow, Subscriber
-from bot.storage.repositories.outbox import NewOutboxItem, OutboxRepo
+from bot.storage.models import OutboxRow
+from bot.storage.repositories.destinations import DestinationRepo
+from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.recipients import RecipientStateRepo
+from bot.storage.repositories.subscribers import SubscriberRepo
 from tests.outbox.conftest import START, FakeTime, ScriptedChannel, item
 
 WorkerFactory = Callable[..., OutboxWorker]
@@ -53,7 +60,9 @@ def make_worker(
             "monotonic": fake_time.monotonic,
             "rng": random.Random(3),
         }
+        knobs = {k: kwargs.pop(k) for k in list(kwargs) if k in WorkerSettings.__dataclass_fields__}
         options.update(kwargs)
+        options["settings"] = WorkerSettings(**knobs)
         return OutboxWorker(repo, recipients, registry, {"tg": limiter}, **options)
 
     return build
@@ -129,18 +138,15 @@ async def test_a_global_429_holds_the_whole_channel(
 
 
 async def _add_recipient(db: Database, chat: str, fake_time: FakeTime) -> None:
-    now = fake_time.clock.now()
-    async with db.write() as session:
-        session.add(Destination(channel="tg", chat_id=chat, chat_kind="group", created_at=now))
-        session.add(
-            Subscriber(channel="tg", chat_id=chat, created_at=now, updated_at=now, settings={})
-        )
+    clock = fake_time.clock
+    await DestinationRepo(db, clock).sync_from_config([DestinationSpec("tg", chat, "group")])
+    await SubscriberRepo(db, clock).subscribe("tg", chat, "group", "test", clock.now())
 
 
 async def _recipient_state(db: Database, chat: str) -> tuple[Destination, Subscriber]:
-    async with db.read() as session:
-        dest = (await session.scalars(select(Destination).where(Destination.chat_id == chat))).one()
-        sub = (await session.scalars(select(Subscriber).where(Subscriber.chat_id == chat))).one()
+    [dest] = [d for d in await DestinationRepo(db).all() if d.chat_id == chat]
+    sub = await SubscriberRepo(db).get("tg", chat)
+    assert sub is not None
     return dest, sub
 
 
@@ -394,7 +400,7 @@ async def test_a_stopped_channel_releases_rows_with_a_warning(
         worker_id="w1",
         clock=fake_time.clock,
         monotonic=fake_time.monotonic,
-        channel_retry_delay=30.0,
+        settings=WorkerSettings(channel_retry_delay=30.0),
     )
     await repo.enqueue([item("a1", "a")])
     with caplog.at_level(logging.WARNING):
@@ -477,6 +483,25 @@ async def test_run_sends_new_rows_when_notified_until_stopped(
     assert [m.recipient.chat_id for m in channel.sent] == ["a", "b"]
 
 
+async def test_rows_queued_through_the_port_wake_a_worker_sharing_its_signal(
+    repo: OutboxRepo, channel: ScriptedChannel, make_worker: WorkerFactory
+) -> None:
+    """A feature's enqueue through the outbox port wakes the sleeping worker at once."""
+    signal = WorkSignal()
+    port = OutboxPort(repo, signal)
+    stop = asyncio.Event()
+    worker = make_worker(poll_interval=3600, sleep=asyncio.sleep, signal=signal)
+    running = asyncio.create_task(worker.run(stop))
+    arrived = asyncio.Event()
+    channel.script["a"] = [lambda _m: arrived.set()]
+    await asyncio.sleep(0.05)  # the worker found nothing and went to sleep for an hour
+    assert await port.enqueue([item("r1", "a")]) == 1
+    await asyncio.wait_for(arrived.wait(), 2)
+    stop.set()
+    await asyncio.wait_for(running, 2)
+    assert [m.recipient.chat_id for m in channel.sent] == ["a"]
+
+
 async def test_two_workers_on_separate_connections_send_each_row_once(
     db_twin: Callable[[], Database],
     recipients: RecipientStateRepo,
@@ -491,7 +516,13 @@ async def test_two_workers_on_separate_connections_send_each_row_once(
     await first.enqueue([item(f"k{n}", str(n)) for n in range(120)])
     workers = [
         OutboxWorker(
-            repo, recipients, registry, {}, worker_id=name, clock=fake_time.clock, batch_size=7
+            repo,
+            recipients,
+            registry,
+            {},
+            worker_id=name,
+            clock=fake_time.clock,
+            settings=WorkerSettings(batch_size=7),
         )
         for name, repo in (("w1", first), ("w2", second))
     ]

@@ -9,7 +9,9 @@ from bot.core.channel import ChannelRegistry
 from bot.core.errors import RateLimited
 from bot.core.ids import ChannelName
 from bot.core.messages import ChatKind, DeliveryResult, OutboundMessage
-from bot.outbox.ratelimit import RateLimiter, RatePolicy
+from bot.core.rates import RatePolicy
+from bot.outbox.ratelimit import RateLimiter
+from bot.outbox.settings import WorkerSettings
 from bot.outbox.worker import OutboxWorker
 from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.recipients import RecipientStateRepo
@@ -104,7 +106,7 @@ async def test_mixed_traffic_runs_at_full_speed_without_a_single_429(
         sleep=fake_time.sleep,
         monotonic=fake_time.monotonic,
         rng=random.Random(1),
-        concurrency=8,
+        settings=WorkerSettings(concurrency=8),
     )
     items = [item(f"p{n}", str(n)) for n in range(600)]
     items += [item(f"busy{n}", "busy") for n in range(20)]

@@ -13,7 +13,7 @@ from sqlalchemy.exc import StatementError
 
 from bot.core.errors import ConfigError
 from bot.storage.db import Database
-from bot.storage.models import ServiceState
+from bot.storage.models import ServiceStateRow
 from bot.storage.repositories.state import StateRepo
 from tests.dbfixtures import memory_database, sqlite_database
 
@@ -59,9 +59,9 @@ async def test_datetimes_come_back_aware_utc(db: Database) -> None:
     cairo = timezone(timedelta(hours=2))
     written = datetime(2026, 5, 1, 12, 30, 15, 123456, tzinfo=cairo)
     async with db.write() as session:
-        session.add(ServiceState(key="k", value={}, updated_at=written))
+        session.add(ServiceStateRow(key="k", value={}, updated_at=written))
     async with db.read() as session:
-        read = await session.scalar(select(ServiceState.updated_at))
+        read = await session.scalar(select(ServiceStateRow.updated_at))
     assert read == written
     assert read is not None
     assert read.tzinfo is UTC
@@ -72,7 +72,7 @@ async def test_naive_datetimes_are_refused(db: Database) -> None:
     """Writing a naive datetime fails loudly instead of storing an ambiguous time."""
     with pytest.raises(StatementError, match="naive datetime"):
         async with db.write() as session:
-            session.add(ServiceState(key="k", value={}, updated_at=datetime(2026, 1, 1)))
+            session.add(ServiceStateRow(key="k", value={}, updated_at=datetime(2026, 1, 1)))
 
 
 async def test_read_modify_write_from_two_handles_serialises(
@@ -85,13 +85,15 @@ async def test_read_modify_write_from_two_handles_serialises(
     async def bump(handle: Database) -> None:
         async with handle.write() as session:
             current = await session.scalar(
-                select(ServiceState.value).where(ServiceState.key == "counter").with_for_update()
+                select(ServiceStateRow.value)
+                .where(ServiceStateRow.key == "counter")
+                .with_for_update()
             )
             assert current is not None
             await asyncio.sleep(0.05)  # widen the window in which the other writer arrives
             await session.execute(
-                update(ServiceState)
-                .where(ServiceState.key == "counter")
+                update(ServiceStateRow)
+                .where(ServiceStateRow.key == "counter")
                 .values(value={"n": current["n"] + 1})
             )
 

@@ -1,11 +1,24 @@
-"""DestinationRepo: config sync keeps health, routing by board."""
+"""DestinationRepo: config sync keeps health; active destinations carry boards for routing."""
 
 from __future__ import annotations
 
 from bot.core.clock import FrozenClock
+from bot.domain.destinations import Destination, DestinationSpec
 from bot.storage.db import Database
-from bot.storage.repositories.destinations import DestinationRepo, DestinationSpec
+from bot.storage.repositories.destinations import DestinationRepo
 from bot.storage.repositories.recipients import RecipientStateRepo
+from handlers.relay.match import lists_board
+
+
+def _taking(
+    destinations: list[Destination], board_id: int | None, board_name: str = ""
+) -> list[str]:
+    """Return the chat ids that take a topic of this board (no boards listed: every board)."""
+    return [
+        d.chat_id
+        for d in destinations
+        if not d.boards or lists_board(d.boards, board_id, board_name)
+    ]
 
 
 async def test_sync_inserts_updates_and_deactivates(db: Database, clock: FrozenClock) -> None:
@@ -24,11 +37,12 @@ async def test_sync_inserts_updates_and_deactivates(db: Database, clock: FrozenC
     by_chat = {d.chat_id: d for d in await repo.all()}
     assert (by_chat["-1"].name, by_chat["-1"].boards, by_chat["-1"].active) == (
         "News EN",
-        [1, 2],
+        (1, 2),
         True,
     )
     assert not by_chat["-2"].active
-    assert [d.chat_id for d in await repo.active_for_board(1)] == ["-1"]
+    assert [d.chat_id for d in await repo.active()] == ["-1"]
+    assert _taking(await repo.active(), 1) == ["-1"]
 
 
 async def test_sync_without_thread_is_idempotent(db: Database, clock: FrozenClock) -> None:
@@ -57,8 +71,8 @@ async def test_sync_keeps_health_fields(db: Database, clock: FrozenClock) -> Non
     )
 
 
-async def test_active_for_board_routes_by_board(db: Database, clock: FrozenClock) -> None:
-    """Destinations without boards take every topic; others only their boards (id or name)."""
+async def test_active_destinations_route_by_board(db: Database, clock: FrozenClock) -> None:
+    """Active destinations keep board ids and names as listed, so routing matches either."""
     repo = DestinationRepo(db, clock)
     await repo.sync_from_config(
         [
@@ -67,10 +81,29 @@ async def test_active_for_board_routes_by_board(db: Database, clock: FrozenClock
             DestinationSpec("telegram", "named", "channel", boards=("Umrah Packages",)),
         ]
     )
-    assert [d.chat_id for d in await repo.active_for_board(7)] == ["all", "b7"]
-    assert [d.chat_id for d in await repo.active_for_board(8)] == ["all"]
-    assert [d.chat_id for d in await repo.active_for_board(None, "umrah packages")] == [
-        "all",
-        "named",
-    ]
-    assert [d.chat_id for d in await repo.active_for_board(None)] == ["all"]
+    active = await repo.active()
+    assert [d.boards for d in active] == [(), (7,), ("Umrah Packages",)]
+    assert _taking(active, 7) == ["all", "b7"]
+    assert _taking(active, 8) == ["all"]
+    assert _taking(active, None, "umrah packages") == ["all", "named"]
+    assert _taking(active, None) == ["all"]
+
+
+async def test_get_returns_one_destination_or_none(db: Database, clock: FrozenClock) -> None:
+    """A destination is found by its id, switched off or not; an unknown id gives None."""
+    repo = DestinationRepo(db, clock)
+    [kept, dropped] = await repo.sync_from_config(
+        [
+            DestinationSpec("telegram", "-1", "channel", name="News"),
+            DestinationSpec("telegram", "-2", "group", thread_id=3),
+        ]
+    )
+    await repo.sync_from_config([DestinationSpec("telegram", "-1", "channel", name="News")])
+    found = await repo.get(kept.id)
+    assert found is not None
+    assert (found.chat_id, found.name, found.active) == ("-1", "News", True)
+    gone = await repo.get(dropped.id)
+    assert gone is not None
+    assert (gone.chat_id, gone.thread_id, gone.active) == ("-2", 3, False)
+    assert gone.recipient.thread_id == 3
+    assert await repo.get(dropped.id + 100) is None

@@ -16,17 +16,11 @@ from bot.core.messages import (
     Span,
     text_message,
 )
+from bot.core.reports import state_rank
+from bot.domain.outbox import Failed, NewOutboxItem, Released, Retry, Sent, Skipped
 from bot.storage.db import Database
 from bot.storage.repositories.broadcasts import BroadcastRepo
-from bot.storage.repositories.outbox import (
-    Failed,
-    NewOutboxItem,
-    OutboxRepo,
-    Released,
-    Retry,
-    Sent,
-    Skipped,
-)
+from bot.storage.repositories.outbox import OutboxRepo
 
 
 def to(chat: str, *, channel: str = "telegram", thread: int | None = None) -> Recipient:
@@ -245,13 +239,14 @@ async def test_reroute_moves_unsent_rows_to_new_chat(db: Database, clock: Frozen
     assert await repo.reroute_chat("telegram", "-1", "-1009") == 2
     in_flight = await repo.get(claimed["flight"].id)
     assert in_flight is not None
-    assert (in_flight.chat_id, in_flight.rate_key) == ("-1009", "telegram:-1009")
+    assert (in_flight.recipient.chat_id, in_flight.status) == ("-1009", "sending")
     sent = await repo.get(claimed["sent"].id)
     assert sent is not None
-    assert sent.chat_id == "-1"
+    assert sent.recipient.chat_id == "-1"
     await repo.record_outcomes("w", [Retry(claimed["flight"].id, clock.now(), "migrated", "")])
     again = {c.idempotency_key: c for c in await repo.claim_due("w", 10, 30)}
     assert again["flight"].message.recipient.chat_id == "-1009"
+    assert again["flight"].rate_key == "telegram:-1009"
     assert again["wait"].rate_key == "telegram:-1009/3"
     assert again["wait"].message.recipient.thread_id == 3
 
@@ -280,16 +275,23 @@ async def test_provider_status_never_moves_backwards(db: Database, clock: Frozen
 
 
 async def test_provider_failure_records_error_code(db: Database, clock: FrozenClock) -> None:
-    """A failed delivery report keeps the provider's error code on the row."""
+    """A failed delivery report keeps its neutral reason on the row."""
     repo = OutboxRepo(db, clock)
     await repo.enqueue([item("x", "+1", channel="whatsapp")])
     [row] = await repo.claim_due("w", 1, 30)
     await repo.record_outcomes("w", [Sent(row.id, "SM2")])
     [updated], unknown = await repo.record_provider_statuses(
-        [("SM2", "undelivered", 63016)], lambda s: len(s)
+        [("SM2", "failed", "outside_window")], state_rank
     )
     assert unknown == set()
-    assert updated.error_key == "provider:63016"
+    assert (updated.provider_status, updated.error_key) == ("failed", "outside_window")
+    stored = await repo.get(row.id)
+    assert stored is not None
+    assert (stored.provider_status, stored.error_key, stored.last_error) == (
+        "failed",
+        "outside_window",
+        "provider reported failed (outside_window)",
+    )
 
 
 async def test_broadcast_progress_counts_its_rows(db: Database, clock: FrozenClock) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core.clock import FrozenClock
+from bot.domain.destinations import DestinationSpec
 from bot.storage.db import Database
-from bot.storage.repositories.destinations import DestinationRepo, DestinationSpec
+from bot.storage.repositories.destinations import DestinationRepo
 from bot.storage.repositories.recipients import RecipientStateRepo
 from bot.storage.repositories.subscribers import SubscriberRepo
 
@@ -115,9 +116,9 @@ async def test_record_back_resumes_a_chat_stopped_by_an_error(
     await destinations.sync_from_config([DestinationSpec("telegram", "-5", "group", None, "g", ())])
     recipients = RecipientStateRepo(db, clock)
     await recipients.record_error("telegram", "-5", "kicked", "removed", deactivate=True)
-    assert await destinations.active_for_board(1) == []
+    assert await destinations.active() == []
     await recipients.record_back("telegram", "-5")
-    (back,) = await destinations.active_for_board(1)
+    (back,) = await destinations.active()
     assert (back.error_key, back.active) == (None, True)
 
 

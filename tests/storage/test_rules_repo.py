@@ -6,10 +6,11 @@ import pytest
 
 from bot.core.clock import FrozenClock
 from bot.core.errors import ConfigError
+from bot.domain.destinations import DestinationSpec
+from bot.domain.rules import CONFIG_AUTHOR, RelayRule, RuleSeedSpec
 from bot.storage.db import Database
-from bot.storage.models import RelayRule
-from bot.storage.repositories.destinations import DestinationRepo, DestinationSpec
-from bot.storage.repositories.rules import CONFIG_AUTHOR, RuleRepo, RuleSeedSpec
+from bot.storage.repositories.destinations import DestinationRepo
+from bot.storage.repositories.rules import RuleRepo
 
 
 async def _destinations(db: Database, clock: FrozenClock) -> dict[str, int]:
@@ -29,8 +30,8 @@ def _shape(rule: RelayRule) -> tuple[object, ...]:
         rule.destination_id,
         rule.filter,
         rule.board_id,
-        rule.include_keywords,
-        rule.exclude_keywords,
+        rule.include,
+        rule.exclude,
         rule.created_by,
     )
 
@@ -48,8 +49,8 @@ async def test_add_stores_every_field(db: Database, clock: FrozenClock) -> None:
         ids["@news/None"],
         "watch",
         4,
-        ["umrah", "hajj package"],
-        ["promo"],
+        ("umrah", "hajj package"),
+        ("promo",),
         "t:1",
     )
     assert stored.created_at == clock.now()
@@ -101,11 +102,13 @@ async def test_seeding_replaces_config_rules_and_keeps_admin_rules(
     await repo.seed_from_config(
         [RuleSeedSpec("telegram", "@news", "mute", None, ("promo",), ("hajj",))]
     )
-    shapes = sorted(_shape(r) for r in await repo.all())
+    stored = await repo.all()
+    assert sorted(r.from_config for r in stored) == [False, True]
+    shapes = sorted(_shape(r) for r in stored)
     assert shapes == sorted(
         [
             _shape(admin_rule),
-            (ids["@news/None"], "mute", None, ["promo"], ["hajj"], CONFIG_AUTHOR),
+            (ids["@news/None"], "mute", None, ("promo",), ("hajj",), CONFIG_AUTHOR),
         ]
     )
 

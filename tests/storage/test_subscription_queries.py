@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from bot.core.clock import FrozenClock
 from bot.core.ids import ChannelName, ChatId
 from bot.core.messages import Recipient, text_message
+from bot.domain.outbox import NewOutboxItem, Sent, Skipped
 from bot.storage.db import Database
-from bot.storage.repositories.outbox import NewOutboxItem, OutboxRepo, Sent, Skipped
+from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.subscribers import SubscriberRepo
 from bot.storage.repositories.topics import TopicRepo
 

@@ -34,7 +34,17 @@ async def test_the_author_and_teaser_are_kept_for_a_later_relay(
     await repo.record(FakeTopic(7), decision="pending_review", reason="review mode")
     row = await repo.get(7)
     assert row is not None
-    assert (row.author, row.body_html) == ("Hikmah Travels", "<b>Umrah</b> in Ramadan")
+    assert (row.topic.author, row.topic.body_html) == (
+        "Hikmah Travels",
+        "<b>Umrah</b> in Ramadan",
+    )
+    assert (row.topic.board_id, row.topic.board_name, row.link) == (
+        2,
+        "Hajj",
+        "https://forum.example/index.php?topic=1.0",
+    )
+    assert row.is_held
+    assert not row.was_relayed
 
 
 async def test_record_once_and_read_back(db: Database, clock: FrozenClock) -> None:
@@ -46,12 +56,13 @@ async def test_record_once_and_read_back(db: Database, clock: FrozenClock) -> No
     assert not await repo.is_empty()
     topic = await repo.get(1)
     assert topic is not None
-    assert (topic.decision, topic.decision_reason, topic.first_seen_at, topic.posted_at) == (
+    assert (topic.decision, topic.decision_reason, topic.first_seen_at, topic.topic.posted_at) == (
         "relayed",
         "auto",
         clock.now(),
         FakeTopic(1).posted_at,
     )
+    assert topic.was_relayed
 
 
 async def test_unseen_ids(db: Database, clock: FrozenClock) -> None:
