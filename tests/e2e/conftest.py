@@ -19,12 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Service, build_service
+from bot.channels.telegram.webhook import WEBHOOK_PATH
+from bot.channels.whatsapp.webhook import INBOUND_PATH
 from bot.config import build_config
 from bot.core.ids import OutboxId
+from bot.domain.destinations import Destination
+from bot.domain.outbox import OutboxEntry
+from bot.domain.subscribers import Subscriber
 from bot.forum.source import ForumSource
 from bot.runtime import Runtime
 from bot.storage.migrate import upgrade_database
-from bot.storage.models import Destination, OutboxRow, Subscriber
+from bot.storage.repositories.outbox import OutboxRepo
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.fakes.telegram_api_state import SentMessage
 from tests.fakes.twilio_api import FakeTwilioApi
@@ -94,12 +99,12 @@ class Harness:
     @property
     def inbound_url(self) -> str:
         """Return the URL Twilio posts inbound WhatsApp messages to (and signs)."""
-        return f"{self.public_url}/webhooks/twilio/inbound"
+        return f"{self.public_url}{INBOUND_PATH}"
 
     @property
     def telegram_webhook_url(self) -> str:
         """Return the URL of the Telegram webhook route."""
-        return f"{self.public_url}/webhooks/telegram"
+        return f"{self.public_url}{WEBHOOK_PATH}"
 
     def sent_to(self, chat_id: int) -> list[SentMessage]:
         """Return what the fake Telegram accepted for one chat, in order."""
@@ -111,11 +116,11 @@ class Harness:
         assert self.twilio is not None
         return [m.params for m in self.twilio.messages if m.params["To"] == f"whatsapp:{number}"]
 
-    async def outbox_rows(self) -> list[OutboxRow]:
+    async def outbox_rows(self) -> list[OutboxEntry]:
         """Return every outbox row, oldest first."""
-        outbox = self.service.ctx.outbox
-        total = sum((await outbox.depth_by_status()).values())
-        rows: list[OutboxRow] = []
+        outbox = OutboxRepo(self.service.db, self.service.clock)
+        total = sum((await self.service.ctx.repos.deliveries.depth_by_status()).values())
+        rows: list[OutboxEntry] = []
         # Row ids count up from 1; a conflicting insert may leave a gap, hence the margin.
         next_id = 1
         while len(rows) < total and next_id <= 3 * total + 20:
@@ -125,27 +130,32 @@ class Harness:
             next_id += 1
         return rows
 
-    async def rows_for(self, chat_id: str) -> list[OutboxRow]:
+    async def rows_for(self, chat_id: str) -> list[OutboxEntry]:
         """Return the outbox rows addressed to one chat."""
-        return [r for r in await self.outbox_rows() if r.chat_id == chat_id]
+        return [r for r in await self.outbox_rows() if r.recipient.chat_id == chat_id]
 
     async def subscriber(self, channel: str, chat_id: str) -> Subscriber | None:
-        """Return one chat's subscriber row."""
-        return await self.service.ctx.subscribers.get(channel, chat_id)
+        """Return one chat's subscriber record."""
+        return await self.service.ctx.repos.subscribers.get(channel, chat_id)
 
     async def destination(self, channel: str, chat_id: str) -> Destination | None:
-        """Return the destination row for a chat, if one exists."""
+        """Return the destination record for a chat, if one exists."""
         found = [
             d
-            for d in await self.service.ctx.destinations.all()
+            for d in await self.service.ctx.repos.destinations.all()
             if (d.channel, d.chat_id) == (channel, chat_id)
         ]
         return found[0] if found else None
 
     async def settled(self) -> bool:
         """Return whether no outbox row waits to be sent."""
-        depth = await self.service.ctx.outbox.depth_by_status()
+        depth = await self.service.ctx.repos.deliveries.depth_by_status()
         return depth.get("pending", 0) == 0 and depth.get("sending", 0) == 0
+
+    async def run_job(self, job_id: str) -> None:
+        """Run one declared job now, as the scheduler would (e.g. ``forum:poll``)."""
+        [job] = [j for j in self.service.jobs if j.id == job_id]
+        await job.fn(self.service.ctx, self.service.clock.now())
 
 
 @contextlib.asynccontextmanager
@@ -184,7 +194,7 @@ async def running_service(
             "rate": dict(FAST_TELEGRAM_RATE),
         }
         if telegram_webhook:
-            base["telegram"]["webhook_url"] = f"{public_url}/webhooks/telegram"
+            base["telegram"]["webhook_url"] = f"{public_url}{WEBHOOK_PATH}"
     if twilio is not None:
         base["whatsapp"] = {"mode": "live"}
         base["twilio"] = {"api_base_url": twilio.base_url}

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import Service
-from bot.channels.whatsapp_render import body_length
+from bot.channels.whatsapp.render import body_length
 from bot.core.ids import BoardId, TopicId
 from bot.forum.source import Topic
 from tests.channels.hostile_corpus import HOSTILE_CORPUS
@@ -64,7 +64,7 @@ async def _decisions(h: Harness, feed: HostileFeed) -> dict[int, str]:
     """Return each topic's relay decision ("relayed", or "spam" when held for review)."""
     found: dict[int, str] = {}
     for topic in feed.topics:
-        row = await h.service.ctx.topics.get(topic.topic_id)
+        row = await h.service.ctx.repos.topics.get(topic.topic_id)
         if row is not None:
             found[topic.topic_id] = row.decision
     return found
@@ -145,7 +145,7 @@ async def test_hostile_texts_reach_whatsapp_within_twilio_s_body_limit(tmp_path:
 
         async def open_window(service: Service) -> None:
             now = service.clock.now()
-            await service.ctx.subscribers.upsert_inbound(
+            await service.ctx.repos.subscribers.upsert_inbound(
                 "whatsapp", WA_DESTINATION, "private", None, now
             )
             fake.set_last_inbound(WA_DESTINATION, now)

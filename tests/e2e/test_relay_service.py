@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import Service
-from bot.bench_relay import FeedServer, _sample, _serving
-from handlers.relay import POLL_STATE_KEY
+from bot.tools.bench_relay import FeedServer, _sample, _serving
+from handlers.relay.poll import POLL_STATE_KEY
 from tests.e2e.conftest import AUTH, SID, TOKEN, eventually, running_service
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.fakes.twilio_api import FakeTwilioApi
@@ -40,9 +40,13 @@ async def test_late_approval_reaches_every_channel_and_subscriber_exactly_once(
 
     async def subscribers(service: Service) -> None:
         now = datetime.now(UTC)
-        await service.ctx.subscribers.subscribe("telegram", str(MEMBER), "private", "test", now)
-        await service.ctx.subscribers.subscribe("whatsapp", WA_MEMBER, "private", "test", now)
-        await service.ctx.subscribers.upsert_inbound("whatsapp", WA_MEMBER, "private", None, now)
+        await service.ctx.repos.subscribers.subscribe(
+            "telegram", str(MEMBER), "private", "test", now
+        )
+        await service.ctx.repos.subscribers.subscribe("whatsapp", WA_MEMBER, "private", "test", now)
+        await service.ctx.repos.subscribers.upsert_inbound(
+            "whatsapp", WA_MEMBER, "private", None, now
+        )
 
     async with (
         _serving(server) as port,
@@ -77,10 +81,10 @@ async def test_late_approval_reaches_every_channel_and_subscriber_exactly_once(
             # The first scheduled poll must have finished (marked the "before" topics seen)
             # before the next one, or both would find a fresh database.
             await eventually(
-                lambda: h.service.ctx.state.get(POLL_STATE_KEY), what="the first poll done"
+                lambda: h.service.ctx.repos.state.get(POLL_STATE_KEY), what="the first poll done"
             )
             server.body = _sample("feed_news_smf.xml")
-            await h.service.poll_forum()
+            await h.run_job("forum:poll")
             await eventually(
                 lambda: (
                     len(h.sent_to(CHANNEL)) == 2
@@ -89,7 +93,7 @@ async def test_late_approval_reaches_every_channel_and_subscriber_exactly_once(
                 ),
                 what="topics 11 and 13 delivered",
             )
-            await h.service.poll_forum()  # the same feed again
+            await h.run_job("forum:poll")  # the same feed again
             await eventually(h.settled, what="outbox settled")
     channel_titles = _alerts(h.sent_to(CHANNEL))
     assert channel_titles[0].startswith("December Umrah Promo")  # 11, older, goes first

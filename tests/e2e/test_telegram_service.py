@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from bot.app import Service
-from bot.channels.telegram_render import utf16_len
+from bot.channels.telegram.render import utf16_len
+from bot.domain.outbox import OutboxEntry
 from bot.forum.smf_parse import parse_feed
-from bot.storage.models import OutboxRow
 from tests.e2e.conftest import (
     TOKEN,
     WEBHOOK_SECRET,
@@ -117,7 +117,7 @@ async def test_status_is_refused_to_someone_who_is_not_an_admin(
     async with running_service(tmp_path, telegram=fake, admins={"telegram": [ADMIN]}) as h:
         fake.push_message(USER, USER, "/status")
         await eventually(lambda: bool(h.sent_to(USER)), what="a refusal")
-    assert _texts(fake, USER) == ["Sorry, /status is for the forum's admins only."]
+    assert _texts(fake, USER) == ["Sorry, only the forum's admins can use /status."]
 
 
 async def test_the_command_menu_is_published_at_start(
@@ -137,7 +137,7 @@ async def test_a_blocked_subscriber_is_stopped_and_their_start_brings_them_back(
     """A 403 "blocked" marks the subscriber inactive; their next /start makes them active."""
 
     async def subscribe(service: Service) -> None:
-        await service.ctx.subscribers.subscribe(
+        await service.ctx.repos.subscribers.subscribe(
             "telegram", str(USER), "private", "test", service.clock.now()
         )
 
@@ -230,10 +230,10 @@ async def test_a_migrated_group_gets_its_new_id_and_the_message(
     ) as h:
         await eventually(lambda: bool(h.sent_to(new)), what="the alert at the new id")
         await eventually(h.settled, what="outbox settled")
-        destinations = [(d.chat_id, d.active) for d in await h.service.ctx.destinations.all()]
+        destinations = [(d.chat_id, d.active) for d in await h.service.ctx.repos.destinations.all()]
         rows = await h.outbox_rows()
     assert destinations == [(str(new), True)]
-    assert [(r.chat_id, r.status) for r in rows] == [(str(new), "sent")]
+    assert [(r.recipient.chat_id, r.status) for r in rows] == [(str(new), "sent")]
     assert [r.parameters for r in _refused_sends(fake)] == [{"migrate_to_chat_id": new}]
     assert h.sent_to(old) == []
 
@@ -248,7 +248,7 @@ async def test_a_429_is_waited_out_and_nothing_is_sent_inside_retry_after(
         async with running_service(tmp_path, telegram=fake, relay={"destinations": [CHANNEL]}) as h:
             await eventually(lambda: len(h.sent_to(CHANNEL_ID)) == 5, what="5 alerts")
             await eventually(h.settled, what="outbox settled")
-            rows: list[OutboxRow] = await h.outbox_rows()
+            rows: list[OutboxEntry] = await h.outbox_rows()
     assert fake.count_429 >= 1
     assert fake.violations == 0
     assert {r.description for r in _refused_sends(fake)} == {"Too Many Requests: retry after 1"}

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.core.channel import Capabilities, InboundHandler
+from bot.core.errors import TransientError
 from bot.core.ids import ChannelName
 from bot.core.messages import DeliveryResult, OutboundMessage, Span
 
@@ -106,13 +107,19 @@ class ConsoleChannel:
         """Print the message and return a console message id."""
         stream = self._stream or sys.stdout
         text = render_console(message, buttons=self.capabilities.buttons)
-        ansi = self._ansi if self._ansi is not None else stream.isatty()
-        if not ansi:
-            text = _strip_ansi(text)
-        async with self._lock:
-            stream.write(text)
-            stream.flush()
+        try:
+            ansi = self._ansi if self._ansi is not None else stream.isatty()
+            if not ansi:
+                text = _strip_ansi(text)
+            async with self._lock:
+                stream.write(text)
+                stream.flush()
+        except (OSError, ValueError) as exc:  # a full disk, a broken pipe, a closed file
+            raise TransientError("console_output", f"{type(exc).__name__}: {exc}") from exc
         self.sent.append(message)
+        if message.edit_of is not None:
+            # An edit replaces that message, which keeps its id (as on Telegram).
+            return DeliveryResult(provider_message_id=message.edit_of)
         return DeliveryResult(provider_message_id=f"{self._name}-{next(self._ids)}")
 
 

@@ -71,7 +71,8 @@ class WhatsAppChannel:
         self._injected_http = http_client
         self._timeout = timeout
         self._on_report = on_report or (lambda report: None)
-        self._background = background or BackgroundWork()
+        # Not `background or ...`: an empty BackgroundWork is falsy (it has a length).
+        self._background = background if background is not None else BackgroundWork()
         self._owned_http: HeaderAuthTwilioHttpClient | None = None
         self._client: Client | None = None
         self.capabilities = replace(WHATSAPP_CAPABILITIES, templates=frozenset(self._templates))

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from urllib.parse import parse_qsl
+from urllib.parse import urlencode
 
 import aiohttp
+import httpx
 import pytest
 from pydantic import SecretStr
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
+from twilio.request_validator import RequestValidator
 
-from bot.channels.twilio_webhooks import is_valid_twilio_signature, parse_status_form
-from bot.channels.whatsapp import WhatsAppChannel, WhatsAppTemplate
-from bot.core.channel import Channel, SupportsButtons
+from bot.channels.whatsapp.adapter import WhatsAppChannel, WhatsAppTemplate
+from bot.channels.whatsapp.forms import is_valid_twilio_signature
+from bot.channels.whatsapp.platform import SESSION_WINDOW
+from bot.channels.whatsapp.webhook import EMPTY_TWIML, INBOUND_PATH, STATUS_PATH
+from bot.core.channel import Channel
 from bot.core.clock import FrozenClock
 from bot.core.errors import (
     ChannelError,
@@ -33,6 +36,8 @@ from bot.core.errors import (
 )
 from bot.core.ids import ChannelName, ChatId
 from bot.core.messages import InboundMessage, OutboundMessage, Recipient, bold, plain
+from bot.core.reports import DeliveryReport, DeliveryState
+from bot.core.tasks import BackgroundWork
 from tests.fakes.twilio_api import DEFAULT_SENDER, FakeTwilioApi, serving
 from tests.fakes.twilio_http import FakeTwilioHttp
 
@@ -43,6 +48,7 @@ NUMBER = "+2348012345678"
 TO = Recipient(ChannelName("whatsapp"), ChatId(NUMBER))
 TEMPLATES = {"broadcast": WhatsAppTemplate(TEMPLATE_SID, ("title", "url"))}
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+PUBLIC = "https://bot.example.org"
 
 
 class Inbox:
@@ -79,7 +85,7 @@ def http() -> FakeTwilioHttp:
 
 @pytest.fixture
 async def channel(http: FakeTwilioHttp) -> AsyncIterator[WhatsAppChannel]:
-    ch = _channel(http, status_callback_url="https://bot.example.org/webhooks/twilio/status")
+    ch = _channel(http, public_url=PUBLIC)
     await ch.start()
     yield ch
     await ch.stop()
@@ -90,8 +96,31 @@ def test_channel_implements_the_protocol_without_buttons() -> None:
     ch = _channel()
     assert isinstance(ch, Channel)
     assert ch.name == "whatsapp"
-    assert isinstance(ch, SupportsButtons)
-    assert ch.supports_buttons is False
+    assert ch.capabilities.buttons is False
+    assert ch.capabilities.edits is False
+
+
+def test_capabilities_declare_the_window_keywords_and_configured_templates() -> None:
+    """The channel declares the 24-hour window, keyword commands and its templates' kinds."""
+    caps = _channel().capabilities
+    assert (caps.session_window, caps.keywords, caps.max_text) == (SESSION_WINDOW, True, 1600)
+    assert caps.templates == frozenset({"broadcast"})
+    assert _channel(templates={}).capabilities.templates == frozenset()
+
+
+def test_the_status_callback_url_follows_the_public_url() -> None:
+    """With a public URL Twilio is told STATUS_PATH under it; without one there is none."""
+    assert _channel(public_url=PUBLIC + "/").status_callback_url == PUBLIC + STATUS_PATH
+    assert _channel().status_callback_url is None
+
+
+async def test_without_a_public_url_no_status_callback_is_requested(http: FakeTwilioHttp) -> None:
+    """A channel with no public URL sends without StatusCallback (Twilio could not reach it)."""
+    ch = _channel(http)
+    await ch.start()
+    await ch.send(_text())
+    assert "StatusCallback" not in http.last.data
+    assert http.last.data["Body"] == "Salam"
 
 
 def test_repr_never_shows_the_auth_token() -> None:
@@ -112,7 +141,7 @@ async def test_send_posts_body_to_twilio_messages(
         "To": f"whatsapp:{NUMBER}",
         "From": DEFAULT_SENDER,
         "Body": "*New* topic",
-        "StatusCallback": "https://bot.example.org/webhooks/twilio/status",
+        "StatusCallback": PUBLIC + STATUS_PATH,
     }
     assert result.provider_message_id is not None
     assert result.provider_message_id.startswith("SM")
@@ -282,15 +311,77 @@ async def test_network_failures_are_transient(
     assert caught.value.retryable
 
 
-async def test_process_inbound_hands_a_neutral_message_to_the_core() -> None:
-    """A verified inbound form is parsed and awaited on the on_message handler."""
-    inbox = Inbox()
-    ch = WhatsAppChannel(SID, TOKEN, DEFAULT_SENDER, inbox, http_client=FakeTwilioHttp(SID))
+def _signed(path: str, form: dict[str, str]) -> dict[str, str]:
+    signature = RequestValidator(TOKEN).compute_signature(PUBLIC + path, form)
+    return {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
+
+
+def _routes_client(ch: WhatsAppChannel) -> httpx.AsyncClient:
+    app = Starlette(routes=list(ch.web_routes()))
+    # The internal host differs from the public URL, as behind a proxy.
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://10.0.0.5")
+
+
+def test_web_routes_are_the_signed_inbound_and_status_routes() -> None:
+    """The channel mounts POST routes at INBOUND_PATH and STATUS_PATH, and nothing else."""
+    routes = [(r.path, r.methods) for r in _channel().web_routes() if isinstance(r, Route)]
+    assert routes == [(INBOUND_PATH, {"POST"}), (STATUS_PATH, {"POST"})]
+
+
+async def test_a_signed_inbound_post_hands_a_neutral_message_to_the_core() -> None:
+    """A verified inbound form is answered with empty TwiML and handed on in the background."""
+    inbox, work = Inbox(), BackgroundWork()
+    ch = WhatsAppChannel(SID, TOKEN, DEFAULT_SENDER, inbox, public_url=PUBLIC, background=work)
     form = {"From": f"whatsapp:{NUMBER}", "Body": "1", "MessageSid": "SM" + "9" * 32}
-    await ch.process_inbound(form)
+    async with _routes_client(ch) as client:
+        answer = await client.post(
+            INBOUND_PATH, content=urlencode(form), headers=_signed(INBOUND_PATH, form)
+        )
+        await work.drain()
+    assert (answer.status_code, answer.text) == (200, EMPTY_TWIML)
     (message,) = inbox.received
     assert (message.chat_id, message.text) == (NUMBER, "1")
     assert message.message_ref == "whatsapp:msg:SM" + "9" * 32
+
+
+async def test_inbound_work_runs_in_the_background_work_it_was_given() -> None:
+    """Inbound handling runs in the given BackgroundWork, so the service's drain awaits it."""
+    release = asyncio.Event()
+    handled: list[InboundMessage] = []
+
+    async def slow_handler(message: InboundMessage) -> None:
+        await release.wait()
+        handled.append(message)
+
+    work = BackgroundWork()  # empty, hence falsy: it must still be the one used
+    ch = WhatsAppChannel(
+        SID, TOKEN, DEFAULT_SENDER, slow_handler, public_url=PUBLIC, background=work
+    )
+    form = {"From": f"whatsapp:{NUMBER}", "Body": "hi", "MessageSid": "SM" + "8" * 32}
+    async with _routes_client(ch) as client:
+        answer = await client.post(
+            INBOUND_PATH, content=urlencode(form), headers=_signed(INBOUND_PATH, form)
+        )
+    assert answer.status_code == 200
+    assert (len(work), handled) == (1, [])
+    release.set()
+    await work.drain()
+    assert [m.text for m in handled] == ["hi"]
+
+
+async def test_a_signed_status_post_reaches_on_report_as_a_neutral_report() -> None:
+    """A status callback through the channel's route reaches on_report as a DeliveryReport."""
+    reports: list[DeliveryReport] = []
+    ch = WhatsAppChannel(
+        SID, TOKEN, DEFAULT_SENDER, Inbox(), public_url=PUBLIC, on_report=reports.append
+    )
+    form = {"MessageSid": "SM1", "MessageStatus": "read", "To": f"whatsapp:{NUMBER}"}
+    async with _routes_client(ch) as client:
+        answer = await client.post(
+            STATUS_PATH, content=urlencode(form), headers=_signed(STATUS_PATH, form)
+        )
+    assert answer.status_code == 204
+    assert reports == [DeliveryReport("SM1", DeliveryState.READ, None, "twilio read")]
 
 
 async def test_stop_leaves_an_injected_transport_open(http: FakeTwilioHttp) -> None:
@@ -394,36 +485,35 @@ async def test_real_client_connection_refused_is_transient() -> None:
 
 async def test_outside_window_send_succeeds_then_fails_by_signed_callback() -> None:
     """Outside the window the send is queued, then a signed callback reports failed 63016."""
-    posts: list[tuple[str, dict[str, str], str | None]] = []
-
-    async def status(request: Request) -> Response:
-        form = dict(parse_qsl((await request.body()).decode()))
-        posts.append((str(request.url), form, request.headers.get("x-twilio-signature")))
-        return Response(status_code=204)
-
-    app = Starlette(routes=[Route("/webhooks/twilio/status", status, methods=["POST"])])
+    reports: list[DeliveryReport] = []
+    app = Starlette()
     async with (
         serving(app) as service,
         FakeTwilioApi.running(SID, TOKEN, clock=FrozenClock(NOW)) as fake,
     ):
         fake.set_last_inbound(NUMBER, NOW - timedelta(days=2))
-        callback_url = f"{service}/webhooks/twilio/status"
-        ch = await _real_channel(fake, status_callback_url=callback_url)
+        ch = await _real_channel(fake, public_url=service, on_report=reports.append)
+        app.router.routes.extend(ch.web_routes())
         try:
             result = await ch.send(_text("Are you still interested?"))
         finally:
             await ch.stop()
         await fake.wait_for_callbacks(1)
     assert result.extra["status"] == "queued"
-    ((url, form, signature),) = posts
-    assert is_valid_twilio_signature(TOKEN, url, form, signature)
-    update = parse_status_form(form)
-    assert (update.message_sid, update.status, update.error_code) == (
-        result.provider_message_id,
-        "failed",
-        63016,
-    )
-    assert update.chat_id == NUMBER
+    (callback,) = fake.callbacks
+    assert callback.url == f"{service}{STATUS_PATH}"
+    assert is_valid_twilio_signature(TOKEN, callback.url, callback.params, callback.signature)
+    assert callback.status_code == 204
+    assert callback.params["To"] == f"whatsapp:{NUMBER}"
+    assert result.provider_message_id is not None
+    assert reports == [
+        DeliveryReport(
+            result.provider_message_id,
+            DeliveryState.FAILED,
+            "outside_window",
+            "twilio failed 63016",
+        )
+    ]
 
 
 async def test_twilio_edge_environment_cannot_bypass_base_url(

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.channels.telegram_render import (
+from bot.channels.telegram.render import (
     RenderedTelegram,
     render_html,
     render_keyboard,

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dtm
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 from telegram.error import RetryAfter, TimedOut
 
-from bot.channels.telegram import TelegramChannel
-from bot.channels.telegram_errors import map_telegram_error
+from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.errors import map_telegram_error
 from bot.core.errors import (
     ChannelUnavailable,
     ConfigError,
@@ -27,79 +21,16 @@ from bot.core.errors import (
     RecipientUnreachable,
     TransientError,
 )
-from bot.core.ids import ChannelName, ChatId
 from bot.core.messages import (
     ChatKind,
     Choice,
-    InboundMessage,
-    Membership,
     OutboundMessage,
-    Recipient,
     Span,
     text_message,
 )
-from tests.fakes.telegram_api import FakeTelegramApi, RateLimits, serve_asgi
-from tests.fakes.telegram_request import BOT_USER, RecordingRequest
-
-TOKEN = "123456:TEST-channel-token"
-HOOK = "https://bot.example/webhooks/telegram"
-USER = 42
-
-
-def to(chat_id: str, kind: ChatKind = ChatKind.PRIVATE, thread: int | None = None) -> Recipient:
-    return Recipient(ChannelName("telegram"), ChatId(chat_id), kind, thread)
-
-
-class Inbox:
-    """Collects what the channel hands to the dispatcher."""
-
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[InboundMessage] = asyncio.Queue()
-
-    async def __call__(self, message: InboundMessage) -> None:
-        await self.queue.put(message)
-
-    async def next(self) -> InboundMessage:
-        async with asyncio.timeout(5):
-            return await self.queue.get()
-
-
-@pytest.fixture
-def inbox() -> Inbox:
-    return Inbox()
-
-
-@pytest.fixture
-def transport() -> RecordingRequest:
-    return RecordingRequest()
-
-
-@pytest.fixture
-async def channel(inbox: Inbox, transport: RecordingRequest) -> AsyncIterator[TelegramChannel]:
-    tg = TelegramChannel(
-        TOKEN,
-        inbox,
-        webhook_url=HOOK,
-        webhook_secret="s3cret",
-        request=transport,
-        get_updates_request=RecordingRequest(),
-    )
-    await tg.start()
-    yield tg
-    await tg.stop()
-
-
-def user(uid: int = USER) -> dict[str, Any]:
-    return {"id": uid, "is_bot": False, "first_name": "Amina", "last_name": "K"}
-
-
-def chat(cid: int = USER, kind: str = "private", **extra: Any) -> dict[str, Any]:
-    return {
-        "id": cid,
-        "type": kind,
-        **({"first_name": "Amina"} if kind == "private" else {"title": "Group"}),
-        **extra,
-    }
+from tests.channels.telegram.helpers import HOOK, TOKEN, USER, Inbox, to
+from tests.fakes.telegram_api import FakeTelegramApi
+from tests.fakes.telegram_request import RecordingRequest
 
 
 async def test_start_registers_the_webhook_with_secret_and_update_types(
@@ -311,135 +242,7 @@ async def test_publish_commands_sets_the_menu(
     ]
 
 
-async def test_deep_link_start_becomes_a_command(channel: TelegramChannel, inbox: Inbox) -> None:
-    """'/start abc' from a webhook update becomes the start command with its payload."""
-    await channel.process_webhook(
-        {
-            "update_id": 501,
-            "message": {
-                "message_id": 1,
-                "date": 1_750_000_000,
-                "chat": chat(),
-                "from": user(),
-                "text": "/start abc",
-                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-            },
-        }
-    )
-    got = await inbox.next()
-    assert got.command == ("start", "abc")
-    assert (got.chat_id, got.sender_id, got.sender_name, got.message_ref, got.chat_kind) == (
-        "42",
-        "42",
-        "Amina K",
-        "telegram:update:501",
-        ChatKind.PRIVATE,
-    )
-    assert got.received_at == dtm.datetime(2025, 6, 15, 15, 6, 40, tzinfo=dtm.UTC)
-
-
-async def test_forum_topic_messages_keep_their_thread(
-    channel: TelegramChannel, inbox: Inbox
-) -> None:
-    """A message in a forum topic carries the thread id and the group kind."""
-    await channel.process_webhook(
-        {
-            "update_id": 502,
-            "message": {
-                "message_id": 3,
-                "date": 1_750_000_000,
-                "from": user(7),
-                "chat": chat(-100555, "supergroup", is_forum=True),
-                "text": "hi",
-                "message_thread_id": 11,
-                "is_topic_message": True,
-            },
-        }
-    )
-    got = await inbox.next()
-    assert (got.chat_id, got.thread_id, got.chat_kind) == ("-100555", 11, ChatKind.GROUP)
-
-
-async def test_callback_query_becomes_choice_data_and_is_answered(
-    channel: TelegramChannel, inbox: Inbox, transport: RecordingRequest
-) -> None:
-    """A button press arrives as choice_data and the query is answered."""
-    await channel.process_webhook(
-        {
-            "update_id": 503,
-            "callback_query": {
-                "id": "cbq-1",
-                "from": user(),
-                "chat_instance": "ci",
-                "data": "book:7",
-                "message": {
-                    "message_id": 9,
-                    "date": 1_750_000_000,
-                    "chat": chat(),
-                    "from": BOT_USER,
-                    "text": "Pick",
-                },
-            },
-        }
-    )
-    got = await inbox.next()
-    assert (got.choice_data, got.chat_id, got.message_ref) == (
-        "book:7",
-        "42",
-        "telegram:update:503",
-    )
-    assert transport.calls_to("answerCallbackQuery") == [{"callback_query_id": "cbq-1"}]
-
-
-@pytest.mark.parametrize(
-    ("status", "expected"),
-    [("kicked", Membership.KICKED), ("left", Membership.LEFT), ("member", Membership.MEMBER)],
-)
-async def test_my_chat_member_becomes_a_membership_change(
-    channel: TelegramChannel, inbox: Inbox, status: str, expected: Membership
-) -> None:
-    """Changes of the bot's membership arrive as a neutral membership, with no text."""
-    new_member: dict[str, Any] = {"status": status, "user": BOT_USER}
-    if status == "kicked":
-        new_member["until_date"] = 0
-    await channel.process_webhook(
-        {
-            "update_id": 504,
-            "my_chat_member": {
-                "chat": chat(-100555, "supergroup"),
-                "from": user(7),
-                "date": 1_750_000_000,
-                "old_chat_member": {"status": "member", "user": BOT_USER},
-                "new_chat_member": new_member,
-            },
-        }
-    )
-    got = await inbox.next()
-    assert (got.membership, got.text, got.command, got.chat_id, got.sender_id) == (
-        expected,
-        "",
-        None,
-        "-100555",
-        "7",
-    )
-
-
 # -- the real PTB HTTP client against the fake Bot API server ------------------------------
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeTelegramApi]:
-    async with FakeTelegramApi.running(TOKEN, limits=RateLimits(private_burst=1)) as fake:
-        fake.add_private_chat(USER, "Amina")
-        yield fake
-
-
-@pytest.fixture
-async def live(server: FakeTelegramApi, inbox: Inbox) -> AsyncIterator[TelegramChannel]:
-    tg = TelegramChannel(TOKEN, inbox, base_url=server.base_url)
-    await tg.start()
-    yield tg
-    await tg.stop()
 
 
 async def test_real_client_sends_html_the_fake_accepts(
@@ -507,38 +310,6 @@ async def test_long_polling_receives_a_pushed_message(
     )
 
 
-async def test_webhook_mode_delivers_through_process_webhook(
-    server: FakeTelegramApi, inbox: Inbox
-) -> None:
-    """The fake POSTs to our route, which checks the secret and calls process_webhook."""
-    holder: dict[str, TelegramChannel] = {}
-
-    async def route(request: Request) -> Response:
-        tg = holder["tg"]
-        if not tg.check_webhook_secret(request.headers.get("x-telegram-bot-api-secret-token")):
-            return Response(status_code=403)
-        await tg.process_webhook(await request.json())
-        return Response()
-
-    app = Starlette(routes=[Route("/webhooks/telegram", route, methods=["POST"])])
-    async with serve_asgi(app) as base:
-        tg = holder["tg"] = TelegramChannel(
-            TOKEN, inbox, base_url=server.base_url, webhook_url=f"{base}/webhooks/telegram"
-        )
-        await tg.start()
-        try:
-            server.push_callback(USER, USER, "book:7", message_id=1)
-            got = await inbox.next()
-            await server.redeliver_last()
-            duplicate = await inbox.next()
-        finally:
-            await tg.stop()
-    assert server.webhook_secret == tg.webhook_secret
-    assert got.choice_data == "book:7"
-    assert duplicate.message_ref == got.message_ref
-    assert len(server.answered_callbacks) == 1
-
-
 # -- edits ---------------------------------------------------------------------------------
 
 
@@ -567,7 +338,7 @@ async def test_an_edit_calls_edit_message_text_with_html_and_keyboard(
     }
     assert transport.calls_to("sendMessage") == []
     assert result.provider_message_id == "55"
-    assert channel.supports_edits is True
+    assert channel.capabilities.edits is True
 
 
 async def test_an_edit_that_changes_nothing_counts_as_done(

@@ -1,4 +1,4 @@
-"""Tests for Twilio webhook helpers: signature checks, inbound and status form parsing."""
+"""Twilio webhook forms: signature checks, inbound messages, and status callbacks as reports."""
 
 from __future__ import annotations
 
@@ -9,17 +9,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.channels.twilio_webhooks import (
+from bot.channels.whatsapp.forms import (
+    TWILIO_STATES,
     InvalidWebhookForm,
-    StatusUpdate,
     failure_key,
     is_valid_twilio_signature,
     parse_inbound_form,
     parse_status_form,
-    status_rank,
 )
-from bot.core.ids import ChatId
-from bot.core.messages import ChatKind
+from bot.core.messages import Attachment, ChatKind
+from bot.core.reports import DeliveryReport, DeliveryState
 
 TOKEN = "12345678901234567890123456789012"
 URL = "https://bot.example.org/webhooks/twilio"
@@ -157,23 +156,23 @@ def test_inbound_form_without_required_fields_is_refused(form: dict[str, str]) -
         parse_inbound_form(form)
 
 
-def test_status_form_with_error_code_is_parsed() -> None:
-    """A failed status callback yields the sid, status, numeric error code and recipient."""
+def test_status_form_with_error_code_becomes_a_failed_report() -> None:
+    """A failed callback yields a neutral report: the sid, FAILED, the reason and the detail."""
     form = {
         "MessageSid": "SM" + "2" * 32,
         "MessageStatus": "failed",
         "ErrorCode": "63016",
         "To": "whatsapp:+2348012345678",
     }
-    assert parse_status_form(form) == StatusUpdate(
-        "SM" + "2" * 32, "failed", 63016, chat_id=ChatId("+2348012345678")
+    assert parse_status_form(form) == DeliveryReport(
+        "SM" + "2" * 32, DeliveryState.FAILED, "outside_window", "twilio failed 63016"
     )
 
 
 def test_status_form_falls_back_to_sms_status_and_no_code() -> None:
-    """Legacy SmsStatus is read when MessageStatus is absent; no ErrorCode means None."""
-    update = parse_status_form({"MessageSid": "SM1", "SmsStatus": "Delivered"})
-    assert (update.status, update.error_code, update.chat_id) == ("delivered", None, None)
+    """Legacy SmsStatus is read when MessageStatus is absent; a success has no error key."""
+    report = parse_status_form({"MessageSid": "SM1", "SmsStatus": "Delivered"})
+    assert report == DeliveryReport("SM1", DeliveryState.DELIVERED, None, "twilio delivered")
 
 
 def test_status_form_without_status_is_refused() -> None:
@@ -182,31 +181,64 @@ def test_status_form_without_status_is_refused() -> None:
         parse_status_form({"MessageSid": "SM1"})
 
 
-def test_status_ranks_follow_the_delivery_order() -> None:
-    """queued < sending < sent < delivered < read, and failures rank above all of them."""
-    ranks = [status_rank(s) for s in ("queued", "sending", "sent", "delivered", "read")]
-    assert ranks == sorted(ranks)
-    assert len(set(ranks)) == 5
-    assert status_rank("failed") > status_rank("read")
-    assert status_rank("undelivered") > status_rank("read")
-    assert status_rank("unheard-of") < status_rank("queued")
+def test_status_form_without_sid_is_refused() -> None:
+    """A status callback that names no message cannot be matched to a row and is refused."""
+    with pytest.raises(InvalidWebhookForm):
+        parse_status_form({"MessageStatus": "sent"})
 
 
 @pytest.mark.parametrize(
-    ("current", "new", "allowed"),
+    ("status", "state"),
     [
-        pytest.param("queued", "sent", True, id="first-callback"),
-        pytest.param("sent", "delivered", True, id="forward"),
-        pytest.param("read", "delivered", False, id="late-delivered"),
-        pytest.param("delivered", "delivered", False, id="duplicate"),
-        pytest.param("failed", "delivered", False, id="after-terminal"),
-        pytest.param("read", "failed", True, id="to-failed"),
-        pytest.param("sent", "bogus", False, id="unknown"),
+        pytest.param("accepted", DeliveryState.QUEUED, id="accepted"),
+        pytest.param("scheduled", DeliveryState.QUEUED, id="scheduled"),
+        pytest.param("queued", DeliveryState.QUEUED, id="queued"),
+        pytest.param("sending", DeliveryState.SENDING, id="sending"),
+        pytest.param("sent", DeliveryState.SENT, id="sent"),
+        pytest.param("delivered", DeliveryState.DELIVERED, id="delivered"),
+        pytest.param("read", DeliveryState.READ, id="read"),
+        pytest.param("undelivered", DeliveryState.FAILED, id="undelivered"),
+        pytest.param("failed", DeliveryState.FAILED, id="failed"),
+        pytest.param("canceled", DeliveryState.FAILED, id="canceled"),
     ],
 )
-def test_status_ranks_only_let_reports_move_forward(current: str, new: str, allowed: bool) -> None:
-    """The rank the outbox applies lets late or duplicated callbacks never move a status back."""
-    assert (status_rank(new) > status_rank(current)) is allowed
+def test_twilio_statuses_map_to_neutral_states(status: str, state: DeliveryState) -> None:
+    """Each Twilio status becomes its neutral state; every failure word becomes FAILED."""
+    report = parse_status_form({"MessageSid": "SM1", "MessageStatus": status.upper()})
+    assert report is not None
+    assert report.state is state
+    assert TWILIO_STATES[status] is state
+    assert (report.error_key is not None) is (state is DeliveryState.FAILED)
+
+
+def test_an_undelivered_status_is_a_failure_with_its_reason() -> None:
+    """Twilio's "undelivered" leaves as FAILED with the neutral reason of its ErrorCode."""
+    report = parse_status_form(
+        {"MessageSid": "SM1", "MessageStatus": "undelivered", "ErrorCode": "63014"}
+    )
+    assert report == DeliveryReport(
+        "SM1", DeliveryState.FAILED, "blocked", "twilio undelivered 63014"
+    )
+
+
+def test_an_error_code_on_a_success_status_sets_no_reason() -> None:
+    """Only a failure carries an error key; a code on "sent" is kept in the detail only."""
+    report = parse_status_form({"MessageSid": "SM1", "MessageStatus": "sent", "ErrorCode": "30008"})
+    assert report == DeliveryReport("SM1", DeliveryState.SENT, None, "twilio sent 30008")
+
+
+@pytest.mark.parametrize("status", ["receiving", "received", "partially_delivered", "bogus"])
+def test_a_status_we_do_not_track_gives_no_report(status: str) -> None:
+    """Statuses outside the outbound lifecycle (e.g. "receiving") give None, not an error."""
+    assert parse_status_form({"MessageSid": "SM1", "MessageStatus": status}) is None
+
+
+def test_a_non_numeric_error_code_is_ignored() -> None:
+    """An ErrorCode that is not a plain number is treated as absent: the generic reason."""
+    report = parse_status_form(
+        {"MessageSid": "SM1", "MessageStatus": "failed", "ErrorCode": "٦٣٠١٦"}
+    )
+    assert report == DeliveryReport("SM1", DeliveryState.FAILED, "failed", "twilio failed")
 
 
 @pytest.mark.parametrize(
@@ -214,6 +246,11 @@ def test_status_ranks_only_let_reports_move_forward(current: str, new: str, allo
     [
         pytest.param(63016, "outside_window", id="63016"),
         pytest.param(63014, "blocked", id="63014"),
+        pytest.param(63024, "invalid_recipient", id="63024"),
+        pytest.param(63003, "not_on_whatsapp", id="63003"),
+        pytest.param(21610, "opted_out", id="21610"),
+        pytest.param(63017, "sender_rate_limited", id="63017"),
+        pytest.param(63018, "sender_rate_limited", id="63018"),
         pytest.param(30008, "twilio_30008", id="other"),
         pytest.param(None, "failed", id="none"),
     ],
@@ -221,3 +258,32 @@ def test_status_ranks_only_let_reports_move_forward(current: str, new: str, allo
 def test_failed_callback_codes_map_to_error_keys(code: int | None, key: str) -> None:
     """A failed callback's ErrorCode yields the same error_key a synchronous error would."""
     assert failure_key(code) == key
+
+
+def test_inbound_media_become_attachments_by_mime_type() -> None:
+    """MediaUrlN with MediaContentTypeN become attachments whose kind follows the MIME type."""
+    form = {
+        **FORM,
+        "Body": "",
+        "NumMedia": "3",
+        "MediaUrl0": "https://api.twilio.com/media/ME0",
+        "MediaContentType0": "image/jpeg",
+        "MediaUrl1": "https://api.twilio.com/media/ME1",
+        "MediaContentType1": "audio/ogg",
+        "MediaUrl2": "https://api.twilio.com/media/ME2",
+        "MediaContentType2": "application/pdf",
+    }
+    message = parse_inbound_form(form)
+    assert message.text == ""
+    assert message.attachments == (
+        Attachment("photo", "https://api.twilio.com/media/ME0", "image/jpeg"),
+        Attachment("voice", "https://api.twilio.com/media/ME1", "audio/ogg"),
+        Attachment("document", "https://api.twilio.com/media/ME2", "application/pdf"),
+    )
+
+
+@pytest.mark.parametrize("num_media", ["", "abc", "-1", "0"])
+def test_a_missing_or_garbled_media_count_gives_no_attachments(num_media: str) -> None:
+    """NumMedia that is absent, zero or not a number yields no attachments, not an error."""
+    form = {**FORM, "NumMedia": num_media, "MediaUrl0": "https://api.twilio.com/media/ME0"}
+    assert parse_inbound_form(form).attachments == ()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.channels.whatsapp_render import (
+from bot.channels.whatsapp.render import (
     MAX_BODY,
     WhatsAppTemplate,
     body_length,
