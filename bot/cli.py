@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import os
 import signal
+import traceback
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from bot.core.errors import BotError, ConfigError
+from bot.logs import RedactingFilter
 
+if TYPE_CHECKING:
+    from bot.config import Config
+
+logger = logging.getLogger(__name__)
+
+# Locals in a traceback would show the token; typer's default is off, and it must stay off.
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="Minbar: SMF forum ↔ Telegram & WhatsApp."
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    help="Minbar: SMF forum ↔ Telegram & WhatsApp.",
 )
 config_app = typer.Typer(no_args_is_help=True, help="Configuration tools.")
 db_app = typer.Typer(no_args_is_help=True, help="Database tools.")
@@ -26,18 +41,47 @@ ConfigOption = Annotated[
 ]
 
 
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"minbar: {message}", err=True)
+def _fail(message: str, code: int = 2, *, secrets: Iterable[str] = ()) -> NoReturn:
+    # An error's text may quote a secret (PTB's InvalidToken names the rejected token).
+    typer.echo(f"minbar: {RedactingFilter(secrets).redact(message)}", err=True)
     raise typer.Exit(code)
 
 
-def _load(path: Path):  # type: ignore[no-untyped-def]
+def _secrets(cfg: Config | None = None) -> list[str]:
+    """Return what this command must never print: the environment's secrets and the config's."""
+    from bot.secret_values import environment_secret_values, secret_values
+
+    found = list(environment_secret_values(os.environ))
+    if cfg is not None:
+        found += secret_values(cfg)
+    return found
+
+
+def _load(path: Path) -> Config:
     from bot.config import load_config
 
     try:
         return load_config(path)
     except ConfigError as exc:
-        _fail(f"invalid configuration in {path}:\n{exc}")
+        _fail(f"invalid configuration in {path}:\n{exc}", secrets=_secrets())
+
+
+@contextlib.contextmanager
+def _reported(secrets: Sequence[str], *, logged: bool) -> Iterator[None]:
+    """Report a failure without secrets: a BotError in one line, a crash with its traceback."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except BotError as exc:
+        _fail(str(exc), secrets=secrets)
+    except Exception:
+        # Left to typer, the traceback would be printed raw, token-bearing URLs and all.
+        if logged:
+            logger.critical("Minbar stopped by an unexpected error", exc_info=True)
+        else:
+            typer.echo(RedactingFilter(secrets).redact(traceback.format_exc()), err=True)
+        _fail("stopped by an unexpected error (traceback above)", 1, secrets=secrets)
 
 
 @app.command()
@@ -48,19 +92,17 @@ def run(config: ConfigOption = Path("config.toml")) -> None:
     from bot.runtime import Runtime, run_until_stopped
 
     cfg = _load(config)
-    configure_logging(cfg.service.log_level, cfg.service.log_format, secrets=_secrets(cfg))
-    runtime = Runtime(build_service(cfg))
+    secrets = _secrets(cfg)
+    configure_logging(cfg.service.log_level, cfg.service.log_format, secrets=secrets)
 
-    async def main() -> None:
+    async def main(runtime: Runtime) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, runtime.request_stop)
         await run_until_stopped(runtime)
 
-    try:
-        asyncio.run(main())
-    except BotError as exc:
-        _fail(str(exc))
+    with _reported(secrets, logged=True):
+        asyncio.run(main(Runtime(build_service(cfg))))
 
 
 @app.command()
@@ -73,19 +115,43 @@ def chat(
         str,
         typer.Option(help="Talk as a person on this platform (console, telegram, whatsapp)."),
     ] = "console",
+    database: Annotated[
+        str | None,
+        typer.Option(
+            help="Chat on this database URL instead of chat's own (var/chat.sqlite3).",
+            show_default=False,
+        ),
+    ] = None,
+    use_config_database: Annotated[
+        bool,
+        typer.Option(
+            help="Chat on the configured database; only your own rows are taken from its outbox."
+        ),
+    ] = False,
 ) -> None:
-    """Talk to the bot in this terminal, through the same handlers the platforms use."""
+    """Talk to the bot in this terminal, through the same handlers the platforms use.
+
+    The chat keeps its own database, var/chat.sqlite3, and never opens the configured one
+    unless given --use-config-database (or --database). Whatever the database, it only
+    takes outbox rows addressed to you; away from its own, --user must start with "console-".
+    """
     from bot.logs import configure_logging
     from bot.tools.chat import run_chat
 
     cfg = _load(config)
-    configure_logging("WARNING", "text", secrets=_secrets(cfg))
-    try:
+    secrets = _secrets(cfg)
+    configure_logging("WARNING", "text", secrets=secrets)
+    with _reported(secrets, logged=True):
         asyncio.run(
-            run_chat(cfg, user="console-admin" if admin else user, name=name, platform=platform)
+            run_chat(
+                cfg,
+                user="console-admin" if admin else user,
+                name=name,
+                platform=platform,
+                database=database,
+                use_config_database=use_config_database,
+            )
         )
-    except BotError as exc:
-        _fail(str(exc))
 
 
 @config_app.command("check")
@@ -95,9 +161,11 @@ def config_check(config: ConfigOption = Path("config.toml")) -> None:
 
     problems = check_config(config)
     if problems:
+        # Problems never quote a secret's value; redacting anyway keeps that true by construction.
+        redactor = RedactingFilter(_secrets())
         typer.echo(f"{config}: {len(problems)} problem(s)", err=True)
         for problem in problems:
-            typer.echo(f"  {problem}", err=True)
+            typer.echo(f"  {redactor.redact(problem)}", err=True)
         raise typer.Exit(1)
     typer.echo(f"{config}: ok")
 
@@ -108,7 +176,8 @@ def db_upgrade(config: ConfigOption = Path("config.toml")) -> None:
     from bot.storage.migrate import upgrade_database
 
     cfg = _load(config)
-    revision = asyncio.run(upgrade_database(cfg.database.url))
+    with _reported(_secrets(cfg), logged=False):
+        revision = asyncio.run(upgrade_database(cfg.database.url))
     typer.echo(f"database at revision {revision}")
 
 
@@ -169,17 +238,6 @@ def bench_whatsapp(
         )
     )
     typer.echo(format_platform_bench(result))
-
-
-def _secrets(cfg: object) -> list[str]:
-    found: list[str] = []
-    for section in ("telegram", "twilio"):
-        part = getattr(cfg, section, None)
-        for key in ("token", "webhook_secret", "account_sid", "auth_token"):
-            value = getattr(part, key, None)
-            if value is not None:
-                found.append(value.get_secret_value())
-    return found
 
 
 def main() -> None:

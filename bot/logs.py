@@ -10,25 +10,48 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TextIO
 
-# Bot API URLs carry the token as /bot<token>/; Twilio uses basic auth headers.
-_TOKEN_PATTERNS = (
-    re.compile(r"bot\d{5,}:[A-Za-z0-9_-]{20,}"),
-    re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}"),
+# Redacted even when the value is not known: a token-shaped string (Bot API URLs carry the
+# token as /bot<token>/), an Authorization credential, a URL's password, and the value after a
+# key that only ever holds a secret (PTB logs setWebhook's parameters at DEBUG).
+_SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{20,}"), "***"),
+    (re.compile(r"(?i)\b(basic|bearer)(\s+)[A-Za-z0-9+/._~-]{16,}=*"), r"\1\2***"),
+    (re.compile(r"(?i)(://[^/\s:@]+:)[^/\s@]+@"), r"\1***@"),
+    (
+        re.compile(
+            r"(?i)((?:secret[_-]token|auth[_-]token|api[_-]?key[_-]secret|password)"
+            r"""['"]?\s*[:=]\s*['"]?)[^\s'",&}]+"""
+        ),
+        r"\1***",
+    ),
 )
+# Shorter values would turn ordinary words into *** (the patterns above still apply).
+MIN_SECRET_LENGTH = 6
 
 
 class RedactingFilter(logging.Filter):
-    """Replace known secrets and token-shaped strings in every record."""
+    """Replace known secrets and secret-shaped strings in every record."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self._secrets = [s for s in secrets if s and len(s) >= 6]
+        forms: set[str] = set()
+        for secret in secrets:
+            if secret and len(secret) >= MIN_SECRET_LENGTH:
+                # JSON lines escape quotes and backslashes, which would hide the plain form.
+                forms |= {secret, json.dumps(secret, ensure_ascii=False)[1:-1]}
+        # Longest first, so a token goes as a whole before the part of it that is also listed.
+        self._secrets = sorted(forms, key=len, reverse=True)
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact the formatted message in place."""
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+            broken = False
+        except Exception:
+            # logging's own error report would print msg and args verbatim, secrets included.
+            message, broken = f"{record.msg!s} (unformattable arguments: {record.args!r})", True
         redacted = self.redact(message)
-        if redacted != message:
+        if broken or redacted != message:
             record.msg, record.args = redacted, None
         return True
 
@@ -36,8 +59,8 @@ class RedactingFilter(logging.Filter):
         """Return ``text`` with secrets replaced by ``***``."""
         for secret in self._secrets:
             text = text.replace(secret, "***")
-        for pattern in _TOKEN_PATTERNS:
-            text = pattern.sub("***", text)
+        for pattern, replacement in _SECRET_PATTERNS:
+            text = pattern.sub(replacement, text)
         return text
 
 
@@ -93,7 +116,7 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
+    # httpx logs every request URL at INFO; the redactor covers them, but they are noise.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -74,8 +74,11 @@ def test_db_upgrade_migrates_to_head(runner: CliRunner, tmp_path: Path) -> None:
     assert (tmp_path / "minbar.db").exists()
 
 
-def test_chat_talks_as_a_person_on_the_chosen_platform(runner: CliRunner, tmp_path: Path) -> None:
+def test_chat_talks_as_a_person_on_the_chosen_platform(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`minbar chat --platform whatsapp` answers in a WhatsApp chat, shown as WhatsApp would."""
+    monkeypatch.chdir(tmp_path)  # the chat's own database is var/chat.sqlite3 under the cwd
     data = service_data(tmp_path, web={"enabled": False})
     data["console"] = {"output": ""}
     config = write_config(tmp_path / "chat.toml", data)
@@ -90,9 +93,10 @@ def test_chat_talks_as_a_person_on_the_chosen_platform(runner: CliRunner, tmp_pa
 
 
 def test_chat_refuses_an_unknown_platform_and_the_old_style_option(
-    runner: CliRunner, tmp_path: Path
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An unknown --platform exits 2 naming the choices; --style no longer exists."""
+    monkeypatch.chdir(tmp_path)
     config = write_config(tmp_path / "chat.toml", service_data(tmp_path, web={"enabled": False}))
     result = runner.invoke(app, ["chat", "--config", str(config), "--platform", "signal"], input="")
     assert result.exit_code == 2
@@ -101,3 +105,20 @@ def test_chat_refuses_an_unknown_platform_and_the_old_style_option(
     old = runner.invoke(app, ["chat", "--config", str(config), "--style", "whatsapp"], input="")
     assert old.exit_code == 2
     assert "No such option: --style" in old.output
+
+
+def test_chat_on_the_configured_database_refuses_a_real_looking_user(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--use-config-database --user 1001` exits 2 before opening anything; --help says why."""
+    monkeypatch.chdir(tmp_path)
+    config = write_config(tmp_path / "chat.toml", service_data(tmp_path, web={"enabled": False}))
+    args = ["chat", "--config", str(config), "--use-config-database", "--user", "1001"]
+    result = runner.invoke(app, args, input="")
+    assert result.exit_code == 2
+    assert "only talks as a console identity" in result.output
+    assert not (tmp_path / "minbar.db").exists()
+    assert not (tmp_path / "var").exists()
+    shown = runner.invoke(app, ["chat", "--help"], env={"COLUMNS": "200"})
+    assert "--use-config-database" in shown.output
+    assert "var/chat.sqlite3" in shown.output

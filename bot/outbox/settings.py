@@ -25,3 +25,9 @@ class WorkerSettings:
     flush_every: int = 100
     flush_interval: float = 0.5
     """Outcomes are recorded every ``flush_every`` results or this many seconds."""
+    claim_only: frozenset[tuple[str, str]] | None = None
+    """Claim only rows addressed to these ``(channel, chat_id)`` pairs; None claims all.
+
+    ``minbar chat`` sets its own console identity here, so a terminal session on a shared
+    database never takes (and prints, and marks done) a message meant for a real chat.
+    """

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -55,7 +55,12 @@ class OutboxStore(Protocol):
     """The part of ``OutboxRepo`` the worker uses."""
 
     async def claim_due(
-        self, worker_id: str, limit: int, lease_seconds: float
+        self,
+        worker_id: str,
+        limit: int,
+        lease_seconds: float,
+        *,
+        only: Collection[tuple[str, str]] | None = None,
     ) -> list[ClaimedItem]: ...
 
     async def record_outcomes(self, worker_id: str, outcomes: Sequence[Outcome]) -> object: ...
@@ -143,7 +148,9 @@ class OutboxWorker:
     async def drain_once(self) -> int:
         """Claim one batch, send it, record the outcomes; return how many rows were handled."""
         cfg = self._settings
-        items = await self._repo.claim_due(self._worker_id, cfg.batch_size, cfg.lease_seconds)
+        items = await self._repo.claim_due(
+            self._worker_id, cfg.batch_size, cfg.lease_seconds, only=cfg.claim_only
+        )
         if not items:
             return 0
         batch = OutcomeBatch(

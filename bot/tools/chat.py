@@ -1,15 +1,28 @@
-"""``minbar chat``: a terminal conversation through the same handlers as the platforms."""
+"""``minbar chat``: a terminal conversation through the same handlers as the platforms.
+
+A chat session is a rehearsal and must never take a real chat's messages. Two rules hold that:
+
+* it runs on its own database (``CHAT_DATABASE_URL``) unless told otherwise, so by default it
+  never opens the configured one;
+* whatever the database, its outbox worker claims only rows addressed to the person chatting
+  (``claim_only``, enforced in the claim statement). On any database but its own that person
+  must be a console identity (``console-…``), so no real person's messages can be taken.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import sys
 import uuid
+from pathlib import Path
 from typing import TextIO
+
+from pydantic import ValidationError
 
 from bot.app import build_service
 from bot.channels.console.adapter import ConsoleChannel
 from bot.config import Config
+from bot.config_schema import DatabaseSettings
 from bot.core.errors import ConfigError
 from bot.core.ids import ChannelName, ChatId, UserId
 from bot.core.messages import ChatKind, InboundMessage
@@ -17,6 +30,11 @@ from bot.runtime import Runtime
 
 REPLY_WAIT = 3.0
 """Seconds to wait for the bot's answer before prompting again."""
+CHAT_DATABASE_URL = "sqlite+aiosqlite:///var/chat.sqlite3"
+"""The chat's own database: kept between sessions (subscriptions, settings), relative to the
+working directory as the shipped config's ``var/minbar.db`` is."""
+CONSOLE_IDENTITY_PREFIX = "console-"
+"""User ids no platform gives a real person; the only ones chat uses on a shared database."""
 
 
 async def run_chat(
@@ -27,13 +45,34 @@ async def run_chat(
     platform: str = "console",
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    database: str | None = None,
+    use_config_database: bool = False,
 ) -> int:
-    """Read lines until EOF or /quit, dispatch each, print the replies; return lines handled."""
+    """Read lines until EOF or /quit, dispatch each, print the replies; return lines handled.
+
+    ``database`` names the database to use instead of the chat's own; ``use_config_database``
+    uses the configured one (the one ``minbar run`` uses).
+    """
     reader = stdin or sys.stdin
     writer = stdout or sys.stdout
+    chat_config = with_chat_database(config, database, use_config_database=use_config_database)
+    shared = database is not None or use_config_database
+    if shared and not user.startswith(CONSOLE_IDENTITY_PREFIX):
+        raise ConfigError(
+            f"on a database other than chat's own, chat only talks as a console identity "
+            f"(a --user starting with {CONSOLE_IDENTITY_PREFIX!r}), so it can never take a real "
+            f"person's messages; got {user!r}"
+        )
     # Every platform is a console here (console_only): a chat session must never reach real
     # chats, even when pointed at a production config, whichever platforms the build has.
-    service = build_service(config, console_stream=writer, console_only=True)
+    # claim_only: the worker leases only this person's rows, never a channel post, a review
+    # card or anyone else's message sitting in the same outbox.
+    service = build_service(
+        chat_config,
+        console_stream=writer,
+        console_only=True,
+        claim_only=frozenset({(platform, user)}),
+    )
     console = service.channels.get(platform)
     if not isinstance(console, ConsoleChannel):
         known = ", ".join(service.channels.names())
@@ -43,7 +82,10 @@ async def run_chat(
     handled = 0
     await runtime.start()
     try:
-        writer.write(f"Chatting with {config.service.name} as {name} ({user}). /quit to leave.\n")
+        where = chat_config.database.display_url
+        writer.write(
+            f"Chatting with {config.service.name} as {name} ({user}) on {where}. /quit to leave.\n"
+        )
         while True:
             writer.write("you> ")
             writer.flush()
@@ -53,7 +95,7 @@ async def run_chat(
             if not line.strip():
                 continue
             before = len(console.sent)
-            await service.dispatch(
+            await service.receive(
                 InboundMessage(
                     channel=ChannelName(platform),
                     chat_id=ChatId(user),
@@ -70,6 +112,49 @@ async def run_chat(
     finally:
         await runtime.stop()
     return handled
+
+
+def with_chat_database(
+    config: Config, database: str | None, *, use_config_database: bool = False
+) -> Config:
+    """Return ``config`` on the database the chat should use (its own unless told otherwise)."""
+    if use_config_database:
+        if database is not None:
+            raise ConfigError("--database and --use-config-database exclude each other")
+        return config
+    url = database or CHAT_DATABASE_URL
+    if database is None and same_database(url, config.database.url):
+        # Only when the configured database *is* var/chat.sqlite3: refuse rather than share it
+        # silently, since "its own database" is the promise.
+        raise ConfigError(
+            f"the configured database is chat's own ({CHAT_DATABASE_URL}); "
+            "pass --database URL for another one, or --use-config-database to share it"
+        )
+    try:
+        # A database chat owns (or was handed for the session) is always brought to head.
+        own = DatabaseSettings(url=url, migrate_on_start=True, echo=config.database.echo)
+    except ValidationError as exc:
+        raise ConfigError(f"--database: {exc.errors()[0]['msg']}") from None
+    return config.model_copy(update={"database": own})
+
+
+def same_database(first: str, second: str) -> bool:
+    """Return whether two database URLs name the same database (SQLite files by path)."""
+    a, b = _sqlite_file(first), _sqlite_file(second)
+    if a is not None or b is not None:
+        return a == b
+    return first == second and not first.startswith(_SQLITE)  # in-memory ones never match
+
+
+_SQLITE = "sqlite+aiosqlite://"
+
+
+def _sqlite_file(url: str) -> Path | None:
+    # Parsed by hand: outside bot/storage nothing imports SQLAlchemy (tests/test_layers.py).
+    if not url.startswith(_SQLITE + "/"):
+        return None
+    path = url[len(_SQLITE) + 1 :].split("?", 1)[0]
+    return None if path in ("", ":memory:") else Path(path).resolve()
 
 
 async def _wait_for_reply(console: ConsoleChannel, before: int) -> None:

@@ -88,6 +88,23 @@ async def test_due_rows_are_sent_and_marked_sent(
     assert await make_worker().drain_once() == 0
 
 
+async def test_a_worker_with_claim_only_sends_just_those_chats(
+    repo: OutboxRepo, channel: ScriptedChannel, make_worker: WorkerFactory, db: Database
+) -> None:
+    """claim_only (minbar chat's identity) sends its chat's rows; others stay pending, unsent."""
+    await repo.enqueue([item("mine", "me"), item("post", "@news"), item("theirs", "42")])
+    worker = make_worker(claim_only=frozenset({("tg", "me")}))
+    assert await worker.drain_once() == 1
+    assert await worker.drain_once() == 0
+    assert [m.recipient.chat_id for m in channel.sent] == ["me"]
+    stored = await rows(db)
+    assert {k: (r.status, r.attempts) for k, r in stored.items()} == {
+        "mine": ("sent", 1),
+        "post": ("pending", 0),
+        "theirs": ("pending", 0),
+    }
+
+
 async def test_retry_after_is_honoured_exactly_while_others_go_on(
     repo: OutboxRepo,
     channel: ScriptedChannel,

@@ -344,3 +344,32 @@ async def test_concurrent_claimers_never_share_a_row(
     assert len(first | second) == 600
     assert first, "each worker should win some claims"
     assert second, "each worker should win some claims"
+
+
+async def test_a_scoped_claim_leaves_every_other_row_pending(
+    db: Database, clock: FrozenClock
+) -> None:
+    """A claim limited to some (channel, chat) pairs leases only their rows; the rest stay put."""
+    repo = OutboxRepo(db, clock)
+    await repo.enqueue(
+        [
+            item("mine", "console-user", channel="console"),
+            item("mine-in-a-thread", "console-user", channel="console", thread=3),
+            item("channel-post", "@news"),
+            item("same-id-elsewhere", "console-user"),
+            item("someone-else", "amina", channel="console"),
+        ]
+    )
+    # Another worker's lease has run out: still not claimable outside the scope.
+    [expired] = await repo.claim_due("dead-worker", 1, 30, only=[("telegram", "@news")])
+    clock.advance(31)
+    claimed = await repo.claim_due("chat", 10, 30, only=frozenset({("console", "console-user")}))
+    assert sorted(c.idempotency_key for c in claimed) == ["mine", "mine-in-a-thread"]
+    assert await repo.claim_due("chat", 10, 30, only=[]) == []
+    depth = await repo.depth_by_status()
+    assert (depth["pending"], depth["sending"]) == (2, 3)
+    post = await repo.get(expired.id)
+    assert post is not None
+    assert (post.claimed_by, post.attempts) == ("dead-worker", 1)
+    [anyone] = await repo.claim_due("w", 10, 30, only=[("telegram", "@news")])
+    assert anyone.id == expired.id

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, case, cast, func, literal, or_, select, update
+from sqlalchemy import String, and_, bindparam, case, cast, literal, or_, select, tuple_, update
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.ids import OutboxId
@@ -16,7 +16,6 @@ from bot.domain.outbox import (
     ClaimedItem,
     Failed,
     NewOutboxItem,
-    OutboxEntry,
     Outcome,
     Released,
     Retry,
@@ -77,17 +76,35 @@ class OutboxRepo(OutboxReports):
         return inserted
 
     async def claim_due(
-        self, worker_id: str, limit: int, lease_seconds: float
+        self,
+        worker_id: str,
+        limit: int,
+        lease_seconds: float,
+        *,
+        only: Collection[tuple[str, str]] | None = None,
     ) -> list[ClaimedItem]:
-        """Lease up to ``limit`` due rows to ``worker_id`` in one atomic statement."""
+        """Lease up to ``limit`` due rows to ``worker_id`` in one atomic statement.
+
+        ``only`` limits the claim to rows addressed to those ``(channel, chat_id)`` pairs
+        (any thread); None claims every due row, an empty collection none.
+        """
         now = self._clock.now()
+        scope: list[Any] = []
+        if only is not None:
+            if not only:
+                return []
+            # In the statement itself, not a filter after it: a row outside the scope is
+            # never leased, so a scoped process (``minbar chat``) cannot take it from the
+            # worker it belongs to, not even for the length of a lease.
+            scope.append(tuple_(_T.c.channel, _T.c.chat_id).in_(sorted(set(only))))
         due = (
             select(_T.c.id)
             .where(
                 or_(
                     and_(_T.c.status == "pending", _T.c.next_attempt_at <= now),
                     and_(_T.c.status == "sending", _T.c.lease_until < now),
-                )
+                ),
+                *scope,
             )
             .order_by(_T.c.next_attempt_at, _T.c.id)
             .limit(limit)
@@ -162,44 +179,6 @@ class OutboxRepo(OutboxReports):
         async with self._db.write() as session:
             result = await session.execute(stmt)
         return int(result.rowcount)  # type: ignore[attr-defined]
-
-    async def get(self, id: OutboxId) -> OutboxEntry | None:
-        """Return one row by id."""
-        async with self._db.read() as session:
-            row = await session.get(OutboxRow, id)
-            if row is None:
-                return None
-            return OutboxEntry(
-                id=OutboxId(row.id),
-                idempotency_key=row.idempotency_key,
-                recipient=recipient_of(row.channel, row.chat_id, row.chat_kind, row.thread_id),
-                kind=row.kind,
-                payload=dict(row.payload),
-                status=row.status,
-                attempts=row.attempts,
-                next_attempt_at=row.next_attempt_at,
-                claimed_by=row.claimed_by,
-                lease_until=row.lease_until,
-                provider_message_id=row.provider_message_id,
-                provider_status=row.provider_status,
-                error_key=row.error_key,
-                last_error=row.last_error,
-                created_at=row.created_at,
-                sent_at=row.sent_at,
-                broadcast_id=row.broadcast_id,
-                topic_id=row.topic_id,
-                subscriber_id=row.subscriber_id,
-                destination_id=row.destination_id,
-            )
-
-    async def next_due_at(self) -> datetime | None:
-        """Return when the next row becomes claimable (pending due time or lease expiry)."""
-        pending = select(func.min(_T.c.next_attempt_at)).where(_T.c.status == "pending")
-        leased = select(func.min(_T.c.lease_until)).where(_T.c.status == "sending")
-        async with self._db.read() as session:
-            times = [await session.scalar(pending), await session.scalar(leased)]
-        found = [t for t in times if t is not None]
-        return min(found) if found else None
 
     async def _hold(self, where: Any, until: datetime) -> int:
         stmt = (

@@ -1,4 +1,4 @@
-"""Questions about outbox rows: depth, broadcast progress, delivery reports, review cards."""
+"""Questions about outbox rows: one row, depth, broadcast progress, delivery reports, cards."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from bot.core.clock import Clock
 from bot.core.ids import ChannelName, ChatId, OutboxId
 from bot.core.messages import ChatKind, OutboundMessage, Recipient
-from bot.domain.outbox import STATUSES, DeliveryRecord
+from bot.domain.outbox import STATUSES, DeliveryRecord, OutboxEntry
 from bot.storage.db import Database, table_of
 from bot.storage.models import OutboxRow
 
@@ -57,6 +57,44 @@ class OutboxReports:
         async with self._db.read() as session:
             found = await session.scalar(stmt)
         return str(found) if found is not None else None
+
+    async def get(self, id: OutboxId) -> OutboxEntry | None:
+        """Return one row by id."""
+        async with self._db.read() as session:
+            row = await session.get(OutboxRow, id)
+            if row is None:
+                return None
+            return OutboxEntry(
+                id=OutboxId(row.id),
+                idempotency_key=row.idempotency_key,
+                recipient=recipient_of(row.channel, row.chat_id, row.chat_kind, row.thread_id),
+                kind=row.kind,
+                payload=dict(row.payload),
+                status=row.status,
+                attempts=row.attempts,
+                next_attempt_at=row.next_attempt_at,
+                claimed_by=row.claimed_by,
+                lease_until=row.lease_until,
+                provider_message_id=row.provider_message_id,
+                provider_status=row.provider_status,
+                error_key=row.error_key,
+                last_error=row.last_error,
+                created_at=row.created_at,
+                sent_at=row.sent_at,
+                broadcast_id=row.broadcast_id,
+                topic_id=row.topic_id,
+                subscriber_id=row.subscriber_id,
+                destination_id=row.destination_id,
+            )
+
+    async def next_due_at(self) -> datetime | None:
+        """Return when the next row becomes claimable (pending due time or lease expiry)."""
+        pending = select(func.min(_T.c.next_attempt_at)).where(_T.c.status == "pending")
+        leased = select(func.min(_T.c.lease_until)).where(_T.c.status == "sending")
+        async with self._db.read() as session:
+            times = [await session.scalar(pending), await session.scalar(leased)]
+        found = [t for t in times if t is not None]
+        return min(found) if found else None
 
     async def depth_by_status(self) -> dict[str, int]:
         """Return the number of rows in each status (every status present, zeros included)."""
