@@ -1,15 +1,23 @@
-"""The Starlette app: health endpoints now, platform webhooks mounted by ``bot.app``."""
+"""The Starlette app: health endpoints now, platform webhooks mounted by ``bot.app``.
+
+``/readyz`` means "this process can accept and store inbound": its database answers (and, by
+answering at all, its web server is up). A platform that is down does not make it unready:
+the other platforms' webhooks must keep arriving, and a process taken out of its load balancer
+would receive none. The body names the channels that are down and since when.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+
+from bot.core.status import ChannelOutage
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +33,10 @@ class HealthSource(Protocol):
         """Return each channel's started flag."""
         ...
 
+    def channels_down(self) -> Mapping[str, ChannelOutage]:
+        """Return the channels that could not start yet (retried in the background)."""
+        ...
+
 
 def create_web_app(health: HealthSource, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
     """Build the web app; ``extra_routes`` carries the webhooks of live channels."""
@@ -34,10 +46,15 @@ def create_web_app(health: HealthSource, extra_routes: Sequence[BaseRoute] = ())
 
     async def readyz(request: Request) -> Response:
         db_ok = await health.database_ok()
-        channels = health.channels_started()
-        ready = db_ok and all(channels.values())
-        body = {"ready": ready, "database": db_ok, "channels": channels}
-        return JSONResponse(body, status_code=200 if ready else 503)
+        body = {
+            "ready": db_ok,
+            "database": db_ok,
+            "channels": health.channels_started(),
+            "channels_down": {
+                name: _outage_json(outage) for name, outage in health.channels_down().items()
+            },
+        }
+        return JSONResponse(body, status_code=200 if db_ok else 503)
 
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET", "HEAD"]),
@@ -45,3 +62,13 @@ def create_web_app(health: HealthSource, extra_routes: Sequence[BaseRoute] = ())
         *extra_routes,
     ]
     return Starlette(routes=routes)
+
+
+def _outage_json(outage: ChannelOutage) -> dict[str, object]:
+    next_at = outage.next_attempt_at
+    return {
+        "since": outage.since.isoformat(),
+        "error": outage.error_key,
+        "attempts": outage.attempts,
+        "next_attempt_at": next_at.isoformat() if next_at is not None else None,
+    }

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 
+from bot.core.status import ChannelOutage
 from bot.web import create_web_app
 
 
 class FakeHealth:
     """A health source with settable answers."""
 
-    def __init__(self, db: bool = True, channels: dict[str, bool] | None = None) -> None:
+    def __init__(
+        self,
+        db: bool = True,
+        channels: dict[str, bool] | None = None,
+        down: dict[str, ChannelOutage] | None = None,
+    ) -> None:
         self.db = db
         self.channels = channels if channels is not None else {"telegram": True}
+        self.down = down or {}
 
     async def database_ok(self) -> bool:
         """Return the configured database answer."""
@@ -21,6 +30,10 @@ class FakeHealth:
     def channels_started(self) -> dict[str, bool]:
         """Return the configured channel flags."""
         return self.channels
+
+    def channels_down(self) -> dict[str, ChannelOutage]:
+        """Return the configured outages."""
+        return self.down
 
 
 def _client(health: FakeHealth) -> httpx.AsyncClient:
@@ -41,7 +54,12 @@ async def test_readyz_is_ready_with_database_and_channels() -> None:
     async with _client(FakeHealth()) as client:
         response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"ready": True, "database": True, "channels": {"telegram": True}}
+    assert response.json() == {
+        "ready": True,
+        "database": True,
+        "channels": {"telegram": True},
+        "channels_down": {},
+    }
 
 
 async def test_readyz_is_unavailable_without_the_database() -> None:
@@ -52,11 +70,24 @@ async def test_readyz_is_unavailable_without_the_database() -> None:
     assert response.json()["database"] is False
 
 
-async def test_readyz_is_unavailable_while_a_channel_is_down() -> None:
-    """/readyz is 503 while any channel has not started."""
-    async with _client(FakeHealth(channels={"telegram": True, "whatsapp": False})) as client:
+async def test_readyz_stays_ready_while_a_channel_is_down_and_names_it() -> None:
+    """A platform down keeps /readyz 200 (the others' webhooks must arrive) and is named."""
+    since = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    outage = ChannelOutage("telegram", since=since, error_key="network", attempts=3)
+    health = FakeHealth(channels={"telegram": False, "whatsapp": True}, down={"telegram": outage})
+    async with _client(health) as client:
         response = await client.get("/readyz")
-    assert response.status_code == 503
+    assert response.status_code == 200
+    body = response.json()
+    assert body["channels"] == {"telegram": False, "whatsapp": True}
+    assert body["channels_down"] == {
+        "telegram": {
+            "since": "2026-11-27T09:00:00+00:00",
+            "error": "network",
+            "attempts": 3,
+            "next_attempt_at": None,
+        }
+    }
 
 
 async def test_an_unknown_path_is_404() -> None:

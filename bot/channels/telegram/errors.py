@@ -45,6 +45,11 @@ _FORBIDDEN_KEYS = (
     ("can't initiate conversation", "not_started"),
 )
 
+_REJECTED = (
+    "invalid_token: Telegram answered 401/404 to the bot token; "
+    "check MINBAR_TELEGRAM__TOKEN (and telegram.base_url)"
+)
+
 
 def map_telegram_error(exc: TelegramError) -> ChannelError:
     """Return the neutral error for a PTB exception (raise it ``from exc``)."""
@@ -56,8 +61,9 @@ def map_telegram_error(exc: TelegramError) -> ChannelError:
     if isinstance(exc, Forbidden):
         return RecipientUnreachable(forbidden_key(exc.message), exc.message)
     if isinstance(exc, InvalidToken):
-        # A wrong token (or base_url) is the operator's to fix; no message is at fault.
-        return ChannelUnavailable(f"invalid_token: {exc.message}")
+        # A wrong token (or base_url) is the operator's to fix; no message is at fault. PTB's
+        # own text is not kept: after getMe it quotes the whole token.
+        return ChannelUnavailable(_REJECTED)
     if isinstance(exc, BadRequest):
         if "chat not found" in exc.message.lower():
             return DestinationInvalid("chat_not_found", exc.message)
