@@ -18,21 +18,22 @@ from starlette.routing import BaseRoute
 
 from bot.channels import PLATFORMS
 from bot.channels.console.adapter import ConsoleChannel
+from bot.channels.console.platform import CONSOLE_ADMIN
 from bot.channels.platform import ChannelHooks, Platform, ServesWebRoutes
 from bot.config import Config
 from bot.core.channel import Capabilities, Channel, ChannelRegistry
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRegistry
 from bot.core.messages import InboundMessage, Recipient
-from bot.core.tasks import BackgroundWork
 from bot.domain.destinations import DestinationSpec
 from bot.domain.rules import RuleSeedSpec
 from bot.forum.smf import SmfFeedSource
 from bot.forum.source import ForumSource
+from bot.inbox.intake import InboxIntake
+from bot.inbox.worker import InboxSettings, InboxWorker
 from bot.outbox.port import OutboxPort, WorkSignal
 from bot.outbox.preflight import DeliveryPreflight
 from bot.outbox.ratelimit import RateLimiter
-from bot.outbox.receipt_queue import ReceiptQueue
 from bot.outbox.receipts import DeliveryReceipts
 from bot.outbox.settings import WorkerSettings
 from bot.outbox.worker import OutboxWorker
@@ -45,6 +46,7 @@ from handlers import build_dispatcher, declared_jobs, flow_table, register_comma
 from handlers.context import AdminPolicy, HandlerContext
 from handlers.dispatch import Dispatcher
 from handlers.feature import Job
+from handlers.intake_health import state_key as intake_state_key
 from handlers.relay.poll import POLL_STATE_KEY
 from handlers.settings import (
     FeatureSettings,
@@ -89,9 +91,9 @@ class Service:
     worker: OutboxWorker
     leader: LeaderLock
     status: ServiceStatus
-    receipt_queue: ReceiptQueue
+    intake: InboxIntake
+    inbox: InboxWorker
     jobs: list[Job]
-    background: BackgroundWork = field(default_factory=BackgroundWork)
     destination_specs: list[DestinationSpec] = field(default_factory=list)
     rule_seeds: list[RuleSeedSpec] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -110,9 +112,9 @@ class Service:
                 routes += channel.web_routes()
         return routes
 
-    async def dispatch(self, message: InboundMessage) -> None:
-        """Hand an inbound message to the dispatcher."""
-        await self.dispatcher.handle(message)
+    async def receive(self, message: InboundMessage) -> None:
+        """Store an inbound message as an adapter does; the inbox worker then handles it."""
+        await self.intake.accept(message)
 
 
 def feature_settings(config: Config, review_chats: Sequence[Recipient]) -> FeatureSettings:
@@ -152,11 +154,13 @@ def build_service(
     source: ForumSource | None = None,
     console_only: bool = False,
     platforms: Sequence[Platform] = PLATFORMS,
+    claim_only: frozenset[tuple[str, str]] | None = None,
 ) -> Service:
     """Wire every part of the service from the configuration.
 
     ``console_only`` prints every platform to the console whatever its configured mode, so a
     terminal session (``minbar chat``) can never reach a real chat, whichever platforms exist.
+    ``claim_only`` limits the outbox and inbox workers to those ``(channel, chat_id)`` pairs.
     """
     clock = clock or SystemClock()
     db = Database(config.database.url, echo=config.database.echo)
@@ -175,7 +179,9 @@ def build_service(
         outbox=outbox,
         state=repos.state,
         destinations=repos.destinations,
+        inbox=repos.inbox,
         poll_state_key=POLL_STATE_KEY,
+        intake_state_key=intake_state_key,
     )
     review_chats = [
         chat
@@ -187,7 +193,13 @@ def build_service(
         repos=repos,
         outbox=OutboxPort(outbox, signal),
         clock=clock,
-        admins=AdminPolicy({p.name: p.admins(config) for p in platforms}),
+        # In a terminal session every platform is a console, and its admin is the console's.
+        admins=AdminPolicy(
+            {
+                p.name: p.admins(config) | (frozenset({CONSOLE_ADMIN}) if console_only else set())
+                for p in platforms
+            }
+        ),
         commands=commands,
         status=status,
         channels=channels,
@@ -199,10 +211,24 @@ def build_service(
         flows=flow_table(),
     )
     dispatcher = build_dispatcher(ctx)
-    receipts = DeliveryReceipts(outbox, repos.recipients, repos.subscribers, clock=clock)
-    receipt_queue = ReceiptQueue(receipts)
-    background = BackgroundWork()
-    hooks = ChannelHooks(dispatcher.handle, receipt_queue.submit, background)
+    receipts = DeliveryReceipts(
+        outbox, repos.recipients, repos.subscribers, clock=clock, wake=signal.notify
+    )
+    intake = InboxIntake(repos.inbox)
+    inbox = InboxWorker(
+        repos.inbox,
+        dispatcher.handle,
+        receipts,
+        # The same scope as the outbox's: a terminal chat handles only its own messages.
+        settings=InboxSettings(
+            claim_only=frozenset(f"{c}:{i}" for c, i in claim_only) if claim_only else None
+        ),
+        signal=intake.signal,
+        clock=clock,
+    )
+    hooks = ChannelHooks(
+        intake.accept, intake.accept_report, on_unreadable=intake.record_unreadable
+    )
     out = ConsoleOutput(stream=console_stream, path=config.console.output)
     overrides = dict(channel_overrides or {})
     for platform in platforms:
@@ -232,6 +258,7 @@ def build_service(
             max_attempts=config.outbox.max_attempts,
             backoff_base=config.outbox.backoff_base,
             backoff_max=config.outbox.backoff_max,
+            claim_only=claim_only,
         ),
         preflight=_preflight(repos, declared, clock),
         signal=signal,
@@ -246,9 +273,9 @@ def build_service(
         worker=worker,
         leader=leader_lock_for(db, config.cluster.leader_lock_id),
         status=status,
-        receipt_queue=receipt_queue,
+        intake=intake,
+        inbox=inbox,
         jobs=declared_jobs(),
-        background=background,
         destination_specs=[
             DestinationSpec(
                 channel=d.channel,

@@ -10,10 +10,13 @@ from collections.abc import Generator
 import uvicorn
 
 from bot.app import Service
-from bot.core.channel import SupportsCommandMenu
+from bot.channel_supervisor import ChannelRefused, ChannelSupervisor, StartRetry
+from bot.core.channel import Channel, SupportsCommandMenu
 from bot.core.errors import BotError
+from bot.core.status import ChannelOutage
 from bot.storage.migrate import upgrade_database
 from bot.web import create_web_app
+from handlers.channel_health import channel_down, channel_up
 from scheduler.jobs import RunningJobs
 from scheduler.setup import build_scheduler, register_jobs
 
@@ -35,7 +38,14 @@ class _EmbeddedServer(uvicorn.Server):
 class Runtime:
     """Owns the lifecycle of a wired :class:`Service`."""
 
-    def __init__(self, service: Service, *, serve_web: bool = True, lead: bool = True) -> None:
+    def __init__(
+        self,
+        service: Service,
+        *,
+        serve_web: bool = True,
+        lead: bool = True,
+        channel_retry: StartRetry | None = None,
+    ) -> None:
         self.service = service
         self._serve_web = serve_web and service.config.web.enabled
         self._lead = lead
@@ -48,6 +58,16 @@ class Runtime:
         )
         self._scheduler_started = False
         self._running_jobs = RunningJobs()
+        # A channel whose platform is unreachable at boot is retried in the background while
+        # everything else runs; one that refuses our credentials stops start-up.
+        self._channels = ChannelSupervisor(
+            service.channels,
+            clock=service.clock,
+            on_down=self._channel_down,
+            on_up=self._channel_up,
+            retry=channel_retry,
+            outages=service.status.outages,
+        )
 
     @property
     def web_port(self) -> int | None:
@@ -86,13 +106,14 @@ class Runtime:
         logger.info("Relay rules from config: %d", len(stored))
         for warning in svc.warnings:
             logger.warning("%s", warning)
-        await svc.channels.start_all()
-        await self._publish_command_menus()
+        await self._channels.start_all()
         svc.status.started_at = svc.clock.now()
         self._tasks.append(asyncio.create_task(svc.worker.run(self._stop), name="outbox-worker"))
-        self._tasks.append(
-            asyncio.create_task(svc.receipt_queue.run(self._stop), name="delivery-reports")
-        )
+        if self._channels.waiting:
+            self._tasks.append(
+                asyncio.create_task(self._channels.run(self._stop), name="channel-starts")
+            )
+        self._tasks.append(asyncio.create_task(svc.inbox.run(self._stop), name="inbox-worker"))
         if self._serve_web:
             await self._start_web()
         if leading:
@@ -100,16 +121,28 @@ class Runtime:
             self._begin_leading()
         if self._lead:
             self._tasks.append(asyncio.create_task(self._leader_loop(), name="leader"))
-        logger.info("Minbar started: channels %s", ", ".join(svc.channels.names()))
+        waiting = self._channels.waiting
+        logger.info(
+            "Minbar started: channels %s%s",
+            ", ".join(svc.channels.names()),
+            f" ({', '.join(waiting)} not yet: retrying)" if waiting else "",
+        )
 
-    async def _publish_command_menus(self) -> None:
-        menu = self.service.ctx.commands.menu()
-        for channel in self.service.channels:
-            if isinstance(channel, SupportsCommandMenu):
-                try:
-                    await channel.publish_commands(menu)
-                except BotError as exc:
-                    logger.warning("Could not publish the %s command menu: %s", channel.name, exc)
+    async def _channel_up(self, channel: Channel, outage: ChannelOutage | None) -> None:
+        """Publish the channel's command menu; after an outage, send its rows and say so."""
+        if isinstance(channel, SupportsCommandMenu):
+            try:
+                await channel.publish_commands(self.service.ctx.commands.menu())
+            except BotError as exc:
+                logger.warning("Could not publish the %s command menu: %s", channel.name, exc)
+        if outage is not None:
+            self.service.worker.notify()
+        # Also after a first-try start: an outage a previous process left open ends here.
+        await channel_up(self.service.ctx, channel.name)
+
+    async def _channel_down(self, outage: ChannelOutage) -> None:
+        """Tell the admins on the other platforms (once per outage, across restarts)."""
+        await channel_down(self.service.ctx, outage)
 
     async def _start_web(self) -> None:
         web = self.service.config.web
@@ -170,10 +203,16 @@ class Runtime:
         """Wait until a stop is requested or a part dies."""
         stop_task = asyncio.create_task(self._stop.wait())
         done, _ = await asyncio.wait([stop_task, *self._tasks], return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            if task is not stop_task and not task.cancelled() and task.exception() is not None:
-                logger.error("%s stopped unexpectedly: %r", task.get_name(), task.exception())
         stop_task.cancel()
+        for task in done:
+            if task is stop_task or task.cancelled() or task.exception() is None:
+                continue
+            error = task.exception()
+            if isinstance(error, ChannelRefused):
+                # Learnt after start (the network came back and the token was refused): the
+                # process must end non-zero with the same clear message as at start.
+                raise error
+            logger.error("%s stopped unexpectedly: %r", task.get_name(), error)
 
     async def stop(self) -> None:
         """Stop every part in reverse order within the configured timeout."""
@@ -203,8 +242,6 @@ class Runtime:
         for task, result in zip(self._tasks, results, strict=True):
             if isinstance(result, Exception):
                 logger.error("%s ended with %r", task.get_name(), result)
-        # Webhook work already answered must finish: its messages are not stored anywhere else.
-        await svc.background.drain()
         await svc.channels.stop_all()
         # Release whatever the lock holds, even if start() failed before leading began.
         await svc.leader.release()

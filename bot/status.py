@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.channel import ChannelRegistry
 from bot.core.clock import Clock
-from bot.core.status import StatusSnapshot
+from bot.core.status import ChannelOutage, InboxStatus, IntakeStatus, StatusSnapshot
 from bot.storage.db import Database
 from bot.storage.repositories.destinations import DestinationRepo
+from bot.storage.repositories.inbox import InboxRepo
 from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.state import StateRepo
 
@@ -27,11 +29,16 @@ class ServiceStatus:
     outbox: OutboxRepo
     state: StateRepo
     destinations: DestinationRepo
+    inbox: InboxRepo | None = None
     poll_state_key: str = "forum.last_poll"
     """Where the forum poller stores its last result (given by ``bot.app``)."""
+    intake_state_key: Callable[[str], str] | None = None
+    """Where the intake check stores a channel's verdict (given by ``bot.app``)."""
     started_at: datetime | None = None
     is_leader: bool = False
     notes: list[str] = field(default_factory=list)
+    outages: dict[str, ChannelOutage] = field(default_factory=dict)
+    """Channels that could not start yet, kept current by the runtime's channel supervisor."""
 
     async def database_ok(self) -> bool:
         """Return whether the database answers a trivial query."""
@@ -45,13 +52,33 @@ class ServiceStatus:
         """Return each registered channel's started flag."""
         return {name: self.channels.is_started(name) for name in self.channels.names()}
 
+    def channels_down(self) -> dict[str, ChannelOutage]:
+        """Return the channels that are down because they could not start yet, by name."""
+        return dict(self.outages)
+
     async def snapshot(self) -> StatusSnapshot:
         """Return a fresh status snapshot for /status."""
         db_ok = await self.database_ok()
         depth: dict[str, int] = {}
         last_poll = None
         unhealthy: tuple[str, ...] = ()
+        inbox = InboxStatus()
+        intake: dict[str, IntakeStatus] = {}
         if db_ok:
+            if self.inbox is not None:
+                counts = await self.inbox.counts()
+                inbox = InboxStatus(
+                    counts.pending, counts.dead, counts.unreadable, counts.oldest_pending_at
+                )
+            if self.intake_state_key is not None:
+                for name in self.channels.names():
+                    verdict = await self.state.get(self.intake_state_key(name))
+                    if verdict:
+                        intake[name] = IntakeStatus(
+                            bool(verdict.get("ok")),
+                            str(verdict.get("detail", "")),
+                            str(verdict.get("checked_at", "")),
+                        )
             depth = await self.outbox.depth_by_status()
             last_poll = await self.state.get(self.poll_state_key)
             unhealthy = tuple(
@@ -66,4 +93,7 @@ class ServiceStatus:
             last_poll=last_poll,
             unhealthy_destinations=unhealthy,
             is_leader=self.is_leader,
+            channel_outages=self.channels_down(),
+            inbox=inbox,
+            intake=intake,
         )

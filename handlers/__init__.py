@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.commands import CommandRegistry
-from handlers import admin, consent, housekeeping, membership, relay, subscriptions
+from handlers import (
+    admin,
+    consent,
+    housekeeping,
+    intake_health,
+    membership,
+    relay,
+    subscriptions,
+)
 from handlers.context import HandlerContext
 from handlers.dispatch import Dispatcher
 from handlers.feature import Feature, Job
@@ -18,6 +26,7 @@ FEATURES: tuple[Feature, ...] = (
     subscriptions.FEATURE,
     relay.FEATURE,
     housekeeping.FEATURE,
+    intake_health.FEATURE,
 )
 
 

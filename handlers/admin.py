@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.core.commands import ADMINS, command
 from bot.core.messages import InboundMessage, bold, plain
+from bot.core.status import ChannelOutage, InboxStatus
 from handlers.context import HandlerContext, StatusSnapshot
 from handlers.feature import Feature
 from handlers.permissions import roles_of
@@ -71,8 +72,14 @@ def render_status(snap: StatusSnapshot, now: datetime) -> str:
         "Role: " + ("leader (scheduler and forum poller)" if snap.is_leader else "follower"),
         "Channels: "
         + (", ".join(f"{n} {'up' if up else 'DOWN'}" for n, up in snap.channels.items()) or "none"),
+        *(_outage_line(outage, now) for outage in snap.channel_outages.values()),
         "Outbox: "
         + (", ".join(f"{k} {v}" for k, v in sorted(snap.outbox_depth.items())) or "empty"),
+        _inbox_line(snap.inbox),
+        *(
+            f"Intake {name}: {'ok' if i.ok else 'STALLED'} ({i.detail})"
+            for name, i in sorted(snap.intake.items())
+        ),
     ]
     poll = snap.last_poll
     if poll:
@@ -86,6 +93,26 @@ def render_status(snap: StatusSnapshot, now: datetime) -> str:
     if snap.unhealthy_destinations:
         lines.append("Destinations with errors: " + "; ".join(snap.unhealthy_destinations))
     return "\n".join(lines)
+
+
+def _inbox_line(inbox: InboxStatus) -> str:
+    """Return the /status line of the inbox: waiting, dead-lettered and unreadable items."""
+    line = f"Inbox: {inbox.pending} waiting"
+    if inbox.dead:
+        line += f", {inbox.dead} DEAD-LETTERED"
+    if inbox.unreadable:
+        line += f", {inbox.unreadable} unreadable updates skipped"
+    return line
+
+
+def _outage_line(outage: ChannelOutage, now: datetime) -> str:
+    """Return the /status line of a channel that could not start: since when, and why."""
+    minutes = int((now - outage.since).total_seconds()) // 60
+    since = outage.since.astimezone(UTC)
+    return (
+        f"{outage.channel} unreachable since {since:%Y-%m-%d %H:%M} UTC ({minutes}m): "
+        f"{outage.error_key}, {outage.attempts} failed starts, retrying"
+    )
 
 
 FEATURE = Feature(name="admin", commands=[start, help_, chatid, status])

@@ -79,20 +79,12 @@ class Dispatcher:
                 self._choices[prefix] = route
 
     async def handle(self, message: InboundMessage) -> None:
-        """Handle one inbound message exactly once; never raise to the adapter."""
-        try:
-            await self._handle(message)
-        except Exception:
-            # The adapter must keep receiving; the traceback is logged once, here.
-            logger.exception(
-                "Handling a message from %s:%s failed", message.channel, message.chat_id
-            )
+        """Handle one stored inbound message; a failure propagates to the inbox worker.
 
-    async def _handle(self, message: InboundMessage) -> None:
+        The inbox stored the message once (a redelivery never gets here) and decides what a
+        failure means: a storage hiccup is retried, a bug is dead-lettered with its traceback.
+        """
         ctx = self._ctx
-        if message.message_ref and not await ctx.repos.inbound.first_time(message.message_ref):
-            logger.info("Ignored a redelivered message %s", message.message_ref)
-            return
         if len(message.text) > MAX_INBOUND_TEXT:
             message = replace(message, text=message.text[:MAX_INBOUND_TEXT])
         if message.membership is not None:
@@ -133,7 +125,8 @@ class Dispatcher:
             # Groups and channels are never answered unprompted: that would be spam.
             await ctx.reply(
                 message,
-                f"Salaam! I am the {ctx.bot_name} bot. Send /help to see what I can do.",
+                f"Salaam! I am the {ctx.bot_name} bot. Send {_help_word(message, ctx)} to see "
+                "what I can do.",
             )
 
     async def _open_turn(self, message: InboundMessage) -> _Turn:
@@ -239,7 +232,10 @@ class Dispatcher:
         spec = ctx.commands.get(name)
         if spec is None:
             if message.chat_kind is ChatKind.PRIVATE:
-                await ctx.reply(message, f"Unknown command /{name}. Send /help for the list.")
+                await ctx.reply(
+                    message,
+                    f"Unknown command /{name}. Send {_help_word(message, ctx)} for the list.",
+                )
             return
         if not await may(spec.info.who, message, ctx):
             self._log_refusal(message, f"/{name}")
@@ -250,3 +246,8 @@ class Dispatcher:
     @staticmethod
     def _log_refusal(message: InboundMessage, what: str) -> None:
         logger.warning("Refused %s from %s:%s", what, message.channel, message.sender_id)
+
+
+def _help_word(message: InboundMessage, ctx: HandlerContext) -> str:
+    """Return how this platform's people ask for help: HELP where they talk in words."""
+    return "HELP" if ctx.capabilities(message.channel).keywords else "/help"

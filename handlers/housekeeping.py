@@ -1,4 +1,4 @@
-"""Nightly housekeeping: forget what no longer protects anything (old dedupe ids, dialogs)."""
+"""Nightly housekeeping: forget what no longer protects anything (old inbox rows, dialogs)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,22 @@ from handlers.feature import Feature, Job
 
 logger = logging.getLogger(__name__)
 
-INBOUND_DEDUPE_KEEP = timedelta(days=14)
-"""Telegram keeps undelivered updates 24 h and Twilio retries within minutes; 14 days is ample."""
+INBOX_KEEP = timedelta(days=3)
+"""How long a handled inbound item (and so its provider id's uniqueness) is kept.
+
+Telegram keeps undelivered updates 24 h and Twilio retries within hours, so 3 days covers
+every redelivery; it must stay under a week, after which Telegram may reuse ``update_id``s.
+"""
+
+DEAD_KEEP = timedelta(days=30)
+"""Dead-lettered items stay longer: an operator may want to read why they failed."""
 
 
 async def prune(ctx: HandlerContext, now: datetime) -> None:
-    """Forget inbound ids past any redelivery and expired dialogs."""
-    seen = await ctx.repos.inbound.prune(now - INBOUND_DEDUPE_KEEP)
+    """Forget inbox rows past any redelivery and expired dialogs."""
+    seen = await ctx.repos.inbox.prune(handled_before=now - INBOX_KEEP, dead_before=now - DEAD_KEEP)
     dialogs = await ctx.repos.dialogs.prune_expired()
-    logger.info("Housekeeping: %d inbound ids and %d dialogs forgotten", seen, dialogs)
+    logger.info("Housekeeping: %d inbox rows and %d dialogs forgotten", seen, dialogs)
 
 
 FEATURE = Feature(name="housekeeping", jobs=[Job("maintenance:prune", prune, cron="30 3 * * *")])

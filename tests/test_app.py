@@ -372,6 +372,7 @@ async def test_a_new_platform_is_wired_end_to_end(tmp_path: Path, services: list
     await channel.hooks.on_inbound(inbound("signal", "sig-admin", "/status"))
     await channel.hooks.on_inbound(inbound("signal", "someone", "/status"))
     await channel.hooks.on_inbound(inbound("signal", "console-admin", "/status"))
+    await service.inbox.drain()
     while await service.worker.drain_once():
         pass
     replies = {m.recipient.chat_id: m.plain_text for m in channel.sent}
@@ -389,7 +390,7 @@ async def test_a_new_platform_is_wired_end_to_end(tmp_path: Path, services: list
 async def test_a_new_platforms_reports_reach_the_receipts(
     tmp_path: Path, services: list[Service]
 ) -> None:
-    """A delivery report handed to the hooks is queued and applied to the sent row."""
+    """A delivery report handed to the hooks is stored, then applied to the sent row."""
     built: list[SignalChannel] = []
     service = build_service(
         config_for(tmp_path), platforms=(*PLATFORMS, signal_platform(built=built))
@@ -399,9 +400,9 @@ async def test_a_new_platforms_reports_reach_the_receipts(
     [channel] = built
     outbox = await _queue(service, _alert("r:1", "signal", "someone", kind="reply"))
     await service.worker.drain_once()
-    channel.hooks.on_report(DeliveryReport("sig-1", DeliveryState.DELIVERED))
-    assert len(service.receipt_queue) == 1
-    assert await service.receipt_queue.apply_pending() == 1
+    await channel.hooks.on_report(DeliveryReport("sig-1", DeliveryState.DELIVERED))
+    assert (await service.ctx.repos.inbox.counts()).pending == 1
+    assert await service.inbox.drain() == 1
     row = await outbox.get(OutboxId(1))
     assert row is not None
     assert (row.provider_message_id, row.provider_status) == ("sig-1", "delivered")

@@ -113,16 +113,17 @@ def test_handlers_never_import_a_platform_sdk() -> None:
     assert _violations("handlers", allowed=None, forbidden=forbidden) == []
 
 
-@pytest.mark.parametrize("package", ["handlers", "bot/outbox"])
+@pytest.mark.parametrize("package", ["handlers", "bot/outbox", "bot/inbox"])
 def test_features_and_the_outbox_never_see_orm_rows(package: str) -> None:
-    """handlers/ and bot/outbox/ get domain records from repositories, never bot.storage.models."""
+    """handlers/, bot/outbox/ and bot/inbox/ get domain records, never bot.storage.models."""
     assert _violations(package, allowed=None, forbidden={"bot.storage.models"}) == []
 
 
-def test_the_outbox_never_imports_platforms_or_features() -> None:
-    """The outbox sends through the Channel protocol; it names no platform and no feature."""
+@pytest.mark.parametrize("package", ["bot/outbox", "bot/inbox"])
+def test_the_outbox_and_inbox_never_import_platforms_or_features(package: str) -> None:
+    """Both queues move neutral items: they name no platform, no SDK and no feature."""
     forbidden = PLATFORM_SDKS | {"bot.channels", "bot.app", "handlers", "scheduler"}
-    assert _violations("bot/outbox", allowed=None, forbidden=forbidden) == []
+    assert _violations(package, allowed=None, forbidden=forbidden) == []
 
 
 def test_scheduler_never_imports_a_platform_sdk() -> None:

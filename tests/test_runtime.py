@@ -8,12 +8,15 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
 from bot.app import build_service
+from bot.core.ids import ChannelName, ChatId, UserId
+from bot.core.messages import InboundMessage
 from bot.runtime import Runtime, StartupError
 from tests.service_config import service_config, service_data, write_config
 
@@ -167,11 +170,12 @@ async def test_the_runtime_logs_each_deployment_warning_at_start(
     assert logged.count("second thing to fix") == 1
 
 
-async def test_housekeeping_forgets_old_inbound_ids_and_expired_dialogs(tmp_path: Path) -> None:
-    """The prune job drops dedupe ids older than 14 days and expired dialogs, keeps the rest."""
-    from datetime import UTC, datetime, timedelta
+async def test_housekeeping_forgets_old_inbox_rows_and_expired_dialogs(tmp_path: Path) -> None:
+    """Pruning drops handled inbox rows over 3 days old and expired dialogs, keeps the rest."""
+    from datetime import UTC, timedelta
 
     from bot.core.clock import FrozenClock
+    from bot.domain.inbox import InboxState
     from bot.storage.migrate import upgrade_database
     from scheduler.jobs import run_job
 
@@ -181,16 +185,29 @@ async def test_housekeeping_forgets_old_inbound_ids_and_expired_dialogs(tmp_path
     repos = service.ctx.repos
     try:
         [prune] = [job for job in service.jobs if job.id == "maintenance:prune"]
-        await repos.inbound.first_time("telegram:update:1")
+        await service.intake.accept(_inbound("telegram:update:1", clock.now()))
+        assert await service.inbox.drain() == 1
         await repos.dialogs.save("whatsapp", "+2348000000001", "boards", "choose", {}, 600)
-        clock.advance(timedelta(days=15).total_seconds())
-        await repos.inbound.first_time("telegram:update:2")
+        clock.advance(timedelta(days=4).total_seconds())
+        await service.intake.accept(_inbound("telegram:update:2", clock.now()))
+        await service.inbox.drain()
         await run_job(prune, service.ctx)
-        assert await repos.inbound.first_time("telegram:update:1")  # forgotten
-        assert not await repos.inbound.first_time("telegram:update:2")  # kept
+        assert await repos.inbox.state_of("telegram", "telegram:update:1") is None  # forgotten
+        assert await repos.inbox.state_of("telegram", "telegram:update:2") is InboxState.DONE
         assert await repos.dialogs.prune_expired() == 0  # the job already removed it
     finally:
         await service.db.dispose()
+
+
+def _inbound(ref: str, at: datetime) -> InboundMessage:
+    return InboundMessage(
+        channel=ChannelName("telegram"),
+        chat_id=ChatId("5"),
+        sender_id=UserId("5"),
+        text="hello",
+        received_at=at,
+        message_ref=ref,
+    )
 
 
 async def test_leading_registers_the_services_jobs(tmp_path: Path) -> None:
@@ -217,7 +234,6 @@ async def test_leading_registers_the_services_jobs(tmp_path: Path) -> None:
 
 async def test_stop_waits_for_a_running_job_to_unwind(tmp_path: Path) -> None:
     """A job cancelled by shutdown finishes its clean-up before stop() returns."""
-    from datetime import datetime
 
     from handlers.context import HandlerContext
     from handlers.feature import Job

@@ -9,17 +9,22 @@ platform's own capabilities (numbered options where it has no buttons).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
 from starlette.routing import BaseRoute
 
 from bot.config import Config
-from bot.core.channel import Capabilities, Channel, InboundHandler
+from bot.core.channel import (
+    Capabilities,
+    Channel,
+    InboundHandler,
+    ReportHandler,
+    UnreadableHandler,
+    log_unreadable,
+)
 from bot.core.messages import Recipient
 from bot.core.rates import RatePolicy
-from bot.core.reports import DeliveryReport
-from bot.core.tasks import BackgroundWork
 
 Mode = Literal["live", "console", "off"]
 
@@ -29,10 +34,11 @@ class ChannelHooks:
     """What a live adapter is given to hand its traffic on (it keeps no other reference)."""
 
     on_inbound: InboundHandler
-    on_report: Callable[[DeliveryReport], None]
-    """Delivery reports that arrive later (status callbacks)."""
-    background: BackgroundWork = field(default_factory=BackgroundWork)
-    """Where work started after a webhook was answered runs (drained at shutdown)."""
+    """Stores a message durably; acknowledge the platform only after it returned."""
+    on_report: ReportHandler
+    """Stores a delivery report that arrives later (status callbacks), likewise."""
+    on_unreadable: UnreadableHandler = log_unreadable
+    """Records an update the platform's library cannot parse, before it is skipped."""
 
 
 def _no_warnings(config: Config) -> list[str]:

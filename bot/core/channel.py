@@ -2,16 +2,71 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from bot.core.ids import ChannelName
 from bot.core.messages import DeliveryResult, InboundMessage, OutboundMessage
+from bot.core.reports import DeliveryReport
 
 InboundHandler = Callable[[InboundMessage], Awaitable[None]]
-"""What an adapter calls for every message it receives."""
+"""What an adapter calls for every message it receives.
+
+In the service it stores the message durably and returns; an adapter acknowledges the
+platform (answers the webhook, confirms the poll offset) only after it returned, and
+must not acknowledge when it raised.
+"""
+
+ReportHandler = Callable[[DeliveryReport], Awaitable[None]]
+"""What an adapter calls for every delivery report; stored before it returns, as above."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableInbound:
+    """An update the platform's library could not parse: recorded, skipped, never retried."""
+
+    channel: ChannelName
+    provider_ref: str
+    """The platform's id of it (``telegram:update:<update_id>``) so a redelivery is one row."""
+    keys: tuple[str, ...]
+    """Its top-level keys, which say what kind of update it was without storing its content."""
+    error: str
+
+
+UnreadableHandler = Callable[[UnreadableInbound], Awaitable[None]]
+"""What an adapter calls for an update it cannot read, before it skips past it."""
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeHealth:
+    """Whether a channel's inbound traffic reaches us, as far as the platform tells."""
+
+    ok: bool
+    detail: str
+    """One line for admins: why it is stale, or how fresh it is."""
+    last_received_at: datetime | None = None
+    """Polling: when the platform last answered a poll."""
+    pending: int | None = None
+    """Webhook: updates the platform holds for us, undelivered."""
+
+
+@runtime_checkable
+class ReportsIntakeHealth(Protocol):
+    """A channel that can say whether its intake works (checked periodically)."""
+
+    async def intake_health(self, now: datetime) -> IntakeHealth:
+        """Return the intake's health at ``now`` (may ask the platform)."""
+        ...
+
+
+async def log_unreadable(unreadable: UnreadableInbound) -> None:
+    """Log an unreadable update (the default where no inbox records it, e.g. in a test)."""
+    logging.getLogger(__name__).warning(
+        "Skipped unreadable %s: %s", unreadable.provider_ref, unreadable.error
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +179,12 @@ class ChannelRegistry:
     async def start_all(self) -> None:
         """Start every channel, in registration order."""
         for channel in self:
-            await channel.start()
-            self._started.add(channel.name)
+            await self.start_one(channel)
+
+    async def start_one(self, channel: Channel) -> None:
+        """Start one registered channel and mark it started (a failure leaves it stopped)."""
+        await channel.start()
+        self._started.add(channel.name)
 
     async def stop_all(self) -> None:
         """Stop every started channel, in reverse order, even if one fails."""

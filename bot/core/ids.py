@@ -21,3 +21,6 @@ BoardId = NewType("BoardId", int)
 
 OutboxId = NewType("OutboxId", int)
 """Primary key of an outbox row."""
+
+InboxId = NewType("InboxId", int)
+"""Primary key of an inbox row (one stored inbound item)."""

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.core.backoff import backoff_delay
 from bot.core.errors import (
     ChannelError,
     DestinationInvalid,
@@ -20,7 +21,6 @@ from bot.core.errors import (
     RecipientUnreachable,
 )
 from bot.domain.outbox import ClaimedItem, Failed, Outcome, Retry
-from bot.outbox.backoff import backoff_delay
 from bot.outbox.settings import WorkerSettings
 
 DETAIL_MAX = 500

@@ -54,8 +54,11 @@ class DeliveryReceipts:
         subscribers: WindowCloser,
         *,
         clock: Clock | None = None,
+        wake: Callable[[], None] | None = None,
     ) -> None:
         self._outbox = outbox
+        # A resend is a row like any other: the worker must hear of it, not find it a poll later.
+        self._wake = wake or (lambda: None)
         self._recipients = recipients
         self._subscribers = subscribers
         self._clock = clock or SystemClock()
@@ -98,7 +101,7 @@ class DeliveryReceipts:
     ) -> None:
         if f":{suffix}" in row.idempotency_key:
             return  # one retry per cause is enough; the next failure stays recorded
-        await self._outbox.enqueue(
+        queued = await self._outbox.enqueue(
             [
                 NewOutboxItem(
                     f"{row.idempotency_key}:{suffix}",
@@ -111,3 +114,5 @@ class DeliveryReceipts:
                 )
             ]
         )
+        if queued:
+            self._wake()

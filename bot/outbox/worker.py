@@ -61,6 +61,7 @@ class OutboxStore(Protocol):
         lease_seconds: float,
         *,
         only: Collection[tuple[str, str]] | None = None,
+        skip_channels: Collection[str] = (),
     ) -> list[ClaimedItem]: ...
 
     async def record_outcomes(self, worker_id: str, outcomes: Sequence[Outcome]) -> object: ...
@@ -148,8 +149,15 @@ class OutboxWorker:
     async def drain_once(self) -> int:
         """Claim one batch, send it, record the outcomes; return how many rows were handled."""
         cfg = self._settings
+        # A registered channel that is down (not started yet, retried by the supervisor) is
+        # left out of the claim: its rows keep their place and go out once it is up.
+        down = [n for n in self._channels.names() if not self._channels.is_started(n)]
         items = await self._repo.claim_due(
-            self._worker_id, cfg.batch_size, cfg.lease_seconds, only=cfg.claim_only
+            self._worker_id,
+            cfg.batch_size,
+            cfg.lease_seconds,
+            only=cfg.claim_only,
+            skip_channels=down,
         )
         if not items:
             return 0

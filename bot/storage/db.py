@@ -12,6 +12,8 @@ from typing import Any, Literal
 from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import StaticPool
@@ -113,6 +115,17 @@ class Database:
             return
         async with self._turns:
             yield
+
+
+def is_transient_storage_error(exc: BaseException) -> bool:
+    """Return whether ``exc`` is the database being busy or away, which a retry can cure.
+
+    A locked SQLite file, a dropped PostgreSQL connection, an exhausted pool: yes. A
+    constraint violation or a bug in a handler: no, and retrying it only repeats it.
+    """
+    if isinstance(exc, OperationalError | PoolTimeout | TimeoutError | ConnectionError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def _install_sqlite_hooks(db: Database) -> None:

@@ -210,13 +210,35 @@ class DialogRow(Base):
     expires_at: Mapped[datetime]
 
 
-class InboundSeenRow(Base):
-    """An inbound update already handled (Telegram update_id, Twilio MessageSid)."""
+class InboxRow(Base):
+    """One inbound item as the platform sent it, stored before the platform is answered.
 
-    __tablename__ = "inbound_seen"
+    ``kind`` is ``message`` (handled in order per ``chat_key``), ``report`` (a delivery
+    report, applied in batches) or ``unreadable`` (kept for the record, never handled).
+    ``(platform, provider_ref)`` is unique for as long as the row is kept, so a redelivered
+    update or ``MessageSid`` is stored, and handled, once.
+    """
 
-    message_ref: Mapped[str] = mapped_column(String(120), primary_key=True)
-    seen_at: Mapped[datetime] = mapped_column(index=True)
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "provider_ref"),
+        Index("ix_inbox_due", "state", "kind", "next_attempt_at"),
+        Index("ix_inbox_chat", "chat_key", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    provider_ref: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    chat_key: Mapped[str] = mapped_column(String(300))
+    payload: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    handled_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class BroadcastRow(Base):

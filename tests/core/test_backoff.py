@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from bot.outbox.backoff import backoff_delay
+from bot.core.backoff import backoff_delay
 
 
 def test_delays_stay_under_the_doubling_ceiling() -> None:

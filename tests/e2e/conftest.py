@@ -168,6 +168,7 @@ async def running_service(
     source: ForumSource | None = None,
     telegram_webhook: bool = False,
     environ: Mapping[str, str] | None = None,
+    runtime_options: Mapping[str, Any] | None = None,
     **sections: Mapping[str, Any],
 ) -> AsyncIterator[Harness]:
     """Run the whole service against the given fakes for the duration of the block.
@@ -175,6 +176,7 @@ async def running_service(
     A channel without a fake is off. ``relay.destinations`` defaults to none; ``prepare`` runs
     on the migrated database before the service starts (and before its first forum poll).
     With ``telegram_webhook`` Telegram delivers to ``/webhooks/telegram`` instead of polling.
+    ``runtime_options`` are keyword arguments of :class:`Runtime` (e.g. ``channel_retry``).
     """
     port = free_port()
     public_url = f"http://127.0.0.1:{port}"
@@ -207,7 +209,7 @@ async def running_service(
     if prepare is not None:
         await upgrade_database(config.database.url)
         await prepare(service)
-    runtime = Runtime(service)
+    runtime = Runtime(service, **(runtime_options or {}))
     await runtime.start()
     try:
         yield Harness(runtime, service, public_url, telegram, twilio)

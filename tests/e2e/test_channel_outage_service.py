@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -87,9 +86,6 @@ async def test_telegram_unreachable_at_boot_leaves_the_rest_running_and_catches_
         await service.ctx.repos.subscribers.upsert_inbound(
             "whatsapp", WA_ADMIN, "private", None, datetime.now(UTC)
         )
-        # Rows of a channel that is not running are looked at again after this long (30 s by
-        # default, too slow for a test); the worker gives them back without counting a try.
-        service.worker._settings = replace(service.worker.settings, channel_retry_delay=0.2)
 
     try:
         async with running_service(

@@ -80,6 +80,7 @@ class FakeTelegramApi(FakeTelegramEdits):
         super().__init__(token, limits=limits or RateLimits(), clock=clock)
         self.long_poll_cap = long_poll_cap
         self.webhook_backoff = webhook_backoff
+        self._in_flight: dict[str, Any] | None = None
         self.webhook_max_attempts = webhook_max_attempts
         self.rejected: list[Rejected] = []
         self.requests: list[tuple[str, dict[str, Any]]] = []
@@ -139,8 +140,12 @@ class FakeTelegramApi(FakeTelegramEdits):
             await fake.stop()
 
     async def start(self) -> None:
-        """Bind a free port and serve in the background."""
-        self._server, task, self.port = await start_uvicorn(self.app)
+        """Bind ``port`` (a free one when 0) and serve in the background.
+
+        A test that sets ``port`` before starting has a Telegram that refuses connections
+        until it starts, as one that is unreachable at the service's boot.
+        """
+        self._server, task, self.port = await start_uvicorn(self.app, self.port)
         self._client = httpx.AsyncClient(timeout=5.0)
         self._tasks = [task, asyncio.create_task(self._deliver_webhooks())]
 
@@ -204,6 +209,14 @@ class FakeTelegramApi(FakeTelegramEdits):
     async def _notify(self) -> None:
         async with self._changed:
             self._changed.notify_all()
+
+    def push_raw(self, body: dict[str, Any]) -> int:
+        """Queue ``{"update_id": <next>, **body}`` as it is, however malformed; return its id.
+
+        The real API has sent updates a given PTB version cannot parse (new fields, a proxy
+        that drops one); this lets a test send one next to well-formed ones.
+        """
+        return self._enqueue({"update_id": self.next_update_id(), **body})
 
     def next_update_id(self) -> int:
         """Return the id for the next pushed update."""
@@ -280,7 +293,10 @@ class FakeTelegramApi(FakeTelegramEdits):
         info: dict[str, Any] = {
             "url": self.webhook_url,
             "has_custom_certificate": False,
-            "pending_update_count": self._webhook_queue.qsize() + len(self._pending),
+            # As on Telegram, an update being retried is still pending until it is delivered.
+            "pending_update_count": self._webhook_queue.qsize()
+            + len(self._pending)
+            + (self._in_flight is not None),
             "max_connections": 40,
         }
         if self.allowed_updates:
@@ -308,6 +324,7 @@ class FakeTelegramApi(FakeTelegramEdits):
         """Deliver queued updates one by one, retrying with backoff like WebhookActor."""
         while True:
             update = await self._webhook_queue.get()
+            self._in_flight = update
             for attempt in range(self.webhook_max_attempts):
                 if not self.webhook_url:
                     self._pending.append(update)
@@ -316,6 +333,7 @@ class FakeTelegramApi(FakeTelegramEdits):
                     self._last_delivered = update
                     break
                 await asyncio.sleep(self.webhook_backoff * (2**attempt))
+            self._in_flight = None
 
     async def redeliver_last(self) -> int:
         """POST the last acknowledged update again, as Telegram does after a lost ack."""
@@ -330,10 +348,10 @@ class FakeTelegramApi(FakeTelegramEdits):
                 await asyncio.sleep(0.01)
 
 
-async def start_uvicorn(app: Any) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
-    """Serve an ASGI app on a free loopback port; return the server, its task and the port."""
+async def start_uvicorn(app: Any, port: int = 0) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
+    """Serve an ASGI app on a loopback port (a free one for 0); return server, task and port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     port = int(sock.getsockname()[1])
     config = uvicorn.Config(
         app,

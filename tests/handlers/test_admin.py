@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.core.clock import FrozenClock
 from bot.core.messages import ChatKind
+from bot.core.status import InboxStatus, IntakeStatus
 from bot.storage.db import Database
 from handlers.admin import render_status
 from handlers.context import HandlerContext, StatusSnapshot
@@ -133,6 +134,8 @@ def test_status_text_reports_every_part() -> None:
         },
         unhealthy_destinations=("telegram:@x chat_not_found",),
         is_leader=False,
+        inbox=InboxStatus(pending=2, dead=1, unreadable=4),
+        intake={"telegram": IntakeStatus(False, "no poll answered for 5 min", "t2")},
     )
     text = render_status(snap, START + timedelta(hours=2, minutes=5))
     assert text.splitlines() == [
@@ -141,6 +144,8 @@ def test_status_text_reports_every_part() -> None:
         "Role: follower",
         "Channels: telegram up, whatsapp DOWN",
         "Outbox: failed 1, pending 3",
+        "Inbox: 2 waiting, 1 DEAD-LETTERED, 4 unreadable updates skipped",
+        "Intake telegram: STALLED (no poll answered for 5 min)",
         "Last forum poll: t1 (failed)",
         "Last successful poll: t0",
         "Last poll error: timeout",
@@ -159,5 +164,6 @@ def test_status_text_before_the_first_poll() -> None:
         "Role: leader (scheduler and forum poller)",
         "Channels: none",
         "Outbox: empty",
+        "Inbox: 0 waiting",
         "Last forum poll: not yet",
     ]

@@ -176,7 +176,7 @@ async def test_done_with_pass_on_closes_the_flow_and_routes_on(ctx: HandlerConte
     await drain(ctx)
     await d.handle(wa("skip"))
     assert await ctx.repos.dialogs.get("whatsapp", "+2348011111111") is None
-    assert await texts(ctx) == ["Salaam! I am the Attaqwaa bot. Send /help to see what I can do."]
+    assert await texts(ctx) == ["Salaam! I am the Attaqwaa bot. Send HELP to see what I can do."]
 
 
 async def test_begin_and_resume_report_a_passed_on_answer(ctx: HandlerContext) -> None:

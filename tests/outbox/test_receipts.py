@@ -225,3 +225,21 @@ async def test_a_batch_moves_statuses_forward_and_learns_from_failures(
     )
     assert rows["alert:2:after-window"].status == "pending"
     assert "alert:1:after-window" not in rows
+
+
+async def test_a_resend_wakes_the_outbox_worker(db: Database, clock: FrozenClock) -> None:
+    """The copy queued after outside_window wakes the worker once; a repeat queues nothing."""
+    outbox, subscribers = OutboxRepo(db, clock), SubscriberRepo(db, clock)
+    wakes: list[str] = []
+    receipts = DeliveryReceipts(
+        outbox,
+        RecipientStateRepo(db, clock),
+        subscribers,
+        clock=clock,
+        wake=lambda: wakes.append("wake"),
+    )
+    await _sent_row(outbox, "SM9")
+    await receipts.apply(report("SM9", FAILED, "outside_window"))
+    assert wakes == ["wake"]
+    await receipts.apply(report("SM9", FAILED, "outside_window"))  # the same report again
+    assert wakes == ["wake"]

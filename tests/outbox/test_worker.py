@@ -399,20 +399,47 @@ async def test_short_rate_waits_are_slept_not_released(
     assert gaps == pytest.approx([0.5, 0.5, 0.5], abs=1e-6)
 
 
-async def test_a_stopped_channel_releases_rows_with_a_warning(
+async def test_a_channel_that_is_down_leaves_its_rows_untouched(
+    repo: OutboxRepo,
+    recipients: RecipientStateRepo,
+    fake_time: FakeTime,
+    db: Database,
+) -> None:
+    """Rows of a registered channel that is not started are not claimed: due once it is up."""
+    channel = ScriptedChannel()
+    idle = ChannelRegistry()
+    idle.add(channel)  # registered, not started yet (its start is being retried)
+    worker = OutboxWorker(
+        repo,
+        recipients,
+        idle,
+        {},
+        worker_id="w1",
+        clock=fake_time.clock,
+        monotonic=fake_time.monotonic,
+        settings=WorkerSettings(channel_retry_delay=30.0),
+    )
+    await repo.enqueue([item("a1", "a")])
+    assert await worker.drain_once() == 0
+    row = (await rows(db))["a1"]
+    assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 0, START)
+    await idle.start_all()
+    assert await worker.drain_once() == 1  # at once, no retry delay to sit out
+    assert (await rows(db))["a1"].status == "sent"
+
+
+async def test_rows_for_an_unknown_channel_are_released_with_a_warning(
     repo: OutboxRepo,
     recipients: RecipientStateRepo,
     fake_time: FakeTime,
     db: Database,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Rows for a channel that is not running wait and are not failed."""
-    idle = ChannelRegistry()
-    idle.add(ScriptedChannel())  # registered, never started
+    """A row for a channel this process does not have waits (not failed) and says so once."""
     worker = OutboxWorker(
         repo,
         recipients,
-        idle,
+        ChannelRegistry(),
         {},
         worker_id="w1",
         clock=fake_time.clock,

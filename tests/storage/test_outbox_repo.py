@@ -373,3 +373,15 @@ async def test_a_scoped_claim_leaves_every_other_row_pending(
     assert (post.claimed_by, post.attempts) == ("dead-worker", 1)
     [anyone] = await repo.claim_due("w", 10, 30, only=[("telegram", "@news")])
     assert anyone.id == expired.id
+
+
+async def test_a_claim_skipping_a_down_channel_leaves_its_rows_as_they_were(
+    db: Database, clock: FrozenClock
+) -> None:
+    """Rows of a channel that is down are not leased, not delayed, and due once it is back."""
+    repo = OutboxRepo(db, clock)
+    await repo.enqueue([item("tg", "42"), item("wa", "+2348030000001", channel="whatsapp")])
+    claimed = await repo.claim_due("w", 10, 30, skip_channels=["telegram"])
+    assert [c.idempotency_key for c in claimed] == ["wa"]
+    [waiting] = await repo.claim_due("w", 10, 30)  # the channel is back: due at once
+    assert (waiting.idempotency_key, waiting.attempts) == ("tg", 1)

@@ -12,13 +12,17 @@ from sqlalchemy import select
 
 from bot.config import Config
 from bot.core.errors import ConfigError
-from bot.core.ids import BoardId, ChannelName, ChatId, TopicId
-from bot.core.messages import ChatKind, OutboundMessage, Recipient, text_message
+from bot.core.ids import BoardId, ChannelName, ChatId, TopicId, UserId
+from bot.core.messages import ChatKind, InboundMessage, OutboundMessage, Recipient, text_message
+from bot.core.reports import DeliveryReport, DeliveryState
+from bot.domain.inbox import InboxState
 from bot.domain.outbox import NewOutboxItem
 from bot.domain.topics import Topic
+from bot.inbox.intake import InboxIntake
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade_database
 from bot.storage.models import OutboxRow
+from bot.storage.repositories.inbox import InboxRepo
 from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.topics import TopicRepo
 from bot.tools.chat import CHAT_DATABASE_URL, run_chat
@@ -59,6 +63,21 @@ async def test_the_console_admin_may_ask_for_status(tmp_path: Path) -> None:
     text = stdout.getvalue()
     assert "Database: ok" in text
     assert "Channels: console up, telegram up, whatsapp up" in text
+
+
+@pytest.mark.parametrize("platform", ["telegram", "whatsapp"])
+async def test_the_console_admin_is_admin_on_every_platform(tmp_path: Path, platform: str) -> None:
+    """--admin with --platform telegram or whatsapp is still the admin: /status answers."""
+    config = service_config(tmp_path, web={"enabled": False})
+    stdout = io.StringIO()
+    await run_chat(
+        config,
+        user="console-admin",
+        platform=platform,
+        stdin=io.StringIO("/status\n"),
+        stdout=stdout,
+    )
+    assert "Database: ok" in stdout.getvalue()
 
 
 async def test_talking_as_a_whatsapp_person_shows_what_whatsapp_would(tmp_path: Path) -> None:
@@ -115,7 +134,8 @@ async def stored_rows(url: str) -> list[OutboxRow]:
 
 
 async def queue_real_traffic(config: Config) -> None:
-    """Queue what a live service leaves in its outbox: a channel post, a card edit, a DM."""
+    """Queue what a live service leaves behind: a channel post, a card edit, a DM, and in its
+    inbox a real person's message and a delivery report not handled yet."""
     await upgrade_database(config.database.url)
     db = Database(config.database.url)
     post = Recipient(ChannelName("telegram"), ChatId("@attaqwaa_demo"), ChatKind.CHANNEL)
@@ -130,6 +150,18 @@ async def queue_real_traffic(config: Config) -> None:
                 NewOutboxItem("dm:other", text_message(other, "for someone else")),
             ]
         )
+        intake = InboxIntake(InboxRepo(db))
+        await intake.accept(
+            InboundMessage(
+                channel=ChannelName("telegram"),
+                chat_id=ChatId("555"),
+                sender_id=UserId("555"),
+                text="/start",
+                received_at=datetime.now(UTC),
+                message_ref="telegram:update:4242",
+            )
+        )
+        await intake.accept_report(DeliveryReport("SMreal", DeliveryState.DELIVERED))
     finally:
         await db.dispose()
 
@@ -164,6 +196,14 @@ async def test_on_the_configured_database_chat_leaves_real_rows_pending(tmp_path
     mine = [r for k, r in rows.items() if k not in real]
     assert mine
     assert {(r.channel, r.chat_id, r.status) for r in mine} == {("console", "console-user", "sent")}
+    db = Database(config.database.url)
+    try:
+        inbox = InboxRepo(db)
+        untouched = await inbox.counts()
+        real_state = await inbox.state_of("telegram", "telegram:update:4242")
+    finally:
+        await db.dispose()
+    assert (untouched.pending, real_state) == (2, InboxState.PENDING)  # left to the service
     assert not (tmp_path / "var").exists()  # chat's own database was not needed
 
 

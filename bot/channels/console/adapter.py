@@ -42,14 +42,32 @@ def _render_span(span: Span, *, plain: bool) -> str:
     # A platform without buttons is a plain-text one: its markup is *bold* and _italic_.
     text = span.text
     if span.bold:
-        text = f"*{text}*" if plain else f"\x1b[1m{text}\x1b[0m"
+        text = _wrap(text, "*", "*") if plain else _wrap(text, "\x1b[1m", "\x1b[0m")
     if span.italic:
-        text = f"_{text}_" if plain else f"\x1b[3m{text}\x1b[0m"
+        text = _wrap(text, "_", "_") if plain else _wrap(text, "\x1b[3m", "\x1b[0m")
     if span.link and span.link != span.text:
         text = f"{text} ({span.link})"
     if span.quote:
         text = "\n".join(f"▌ {line}" for line in text.split("\n"))
     return text
+
+
+def _wrap(text: str, start: str, end: str) -> str:
+    """Mark each line's words, leaving line breaks and edge spaces outside the markers.
+
+    ``*Commands\n*`` is not bold anywhere: WhatsApp needs the closing star on the same line,
+    right after a word, and the terminal should show what the platform would.
+    """
+    out = []
+    for line in text.split("\n"):
+        core = line.strip()
+        if not core:
+            out.append(line)
+            continue
+        lead = line[: len(line) - len(line.lstrip())]
+        trail = line[len(line.rstrip()) :]
+        out.append(f"{lead}{start}{core}{end}{trail}")
+    return "\n".join(out)
 
 
 class ConsoleChannel:

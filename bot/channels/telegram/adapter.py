@@ -6,50 +6,58 @@ failures) and decides nothing.
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import asyncio
 import hmac
 import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from starlette.routing import BaseRoute
 from telegram import (
     BotCommand,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Message,
     Update,
 )
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, CallbackContext, TypeHandler
-from telegram.request import BaseRequest
+from telegram.error import TelegramError
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.channels.telegram.errors import map_telegram_error
 from bot.channels.telegram.inbound import CHANNEL_NAME, callback_to_inbound, update_to_inbound
+from bot.channels.telegram.intake import (
+    ALLOWED_UPDATES,
+    TelegramBot,
+    TelegramPoller,
+    polling_health,
+    take_update,
+    webhook_health,
+)
 from bot.channels.telegram.platform import TELEGRAM_CAPABILITIES
-from bot.channels.telegram.render import RenderedTelegram, render_html
-from bot.channels.telegram.webhook import telegram_route
-from bot.core.channel import Capabilities, InboundHandler
+from bot.channels.telegram.render import render_html
+from bot.channels.telegram.sending import edit_part, send_part
+from bot.channels.telegram.webhook import derived_webhook_secret, telegram_route
+from bot.core.channel import (
+    Capabilities,
+    InboundHandler,
+    IntakeHealth,
+    UnreadableHandler,
+    log_unreadable,
+)
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import ConfigError, PermanentError
 from bot.core.ids import ChannelName
-from bot.core.messages import DeliveryResult, InboundMessage, OutboundMessage
+from bot.core.messages import DeliveryResult, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["TELEGRAM_CAPABILITIES", "TelegramChannel"]
 
-ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
-_AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
 
 class TelegramChannel:
-    """The Telegram Bot API channel, built on a PTB ``Application`` without its rate limiter."""
+    """The Telegram Bot API channel on PTB's ``Bot``: our own intake, our own rate limits."""
 
     name: ChannelName = CHANNEL_NAME
     capabilities: Capabilities = TELEGRAM_CAPABILITIES
@@ -67,6 +75,7 @@ class TelegramChannel:
         get_updates_request: BaseRequest | None = None,
         clock: Clock | None = None,
         link_preview: Mapping[str, bool] | None = None,
+        on_unreadable: UnreadableHandler = log_unreadable,
     ) -> None:
         if webhook_secret is not None and not _SECRET_RE.fullmatch(webhook_secret):
             raise ConfigError("telegram.webhook_secret: use 1-256 of A-Z a-z 0-9 _ -")
@@ -78,11 +87,16 @@ class TelegramChannel:
         self._webhook_url = webhook_url
         # Derived from the token when not configured, so every process of a cluster registers
         # and checks the same secret (a random one per process would lock the others out).
-        self._webhook_secret = webhook_secret or _derived_secret(token)
+        self._webhook_secret = webhook_secret or derived_webhook_secret(token)
         self._request = request
         self._get_updates_request = get_updates_request
         self._clock = clock or SystemClock()
-        self._app: _AnyApp | None = None
+        self._on_unreadable = on_unreadable
+        self._bot: TelegramBot | None = None
+        self._poller: TelegramPoller | None = None
+        self._poll_stop = asyncio.Event()
+        self._poll_task: asyncio.Task[None] | None = None
+        self._started_at: datetime | None = None
 
     def __repr__(self) -> str:
         return f"TelegramChannel(base_url={self._base_url!r}, webhook={bool(self._webhook_url)})"
@@ -104,59 +118,79 @@ class TelegramChannel:
             return False
         return hmac.compare_digest(header_value.encode(), self._webhook_secret.encode())
 
+    @property
+    def poller(self) -> TelegramPoller | None:
+        """Return the poller while polling (its last success is the intake's health)."""
+        return self._poller
+
     async def start(self) -> None:
-        """Connect, then long-poll or register the webhook."""
-        builder = (
-            Application.builder()
-            .token(self._token)
-            .base_url(self._base_url)
-            .base_file_url(self._base_file_url)
-            .job_queue(None)
+        """Connect (``getMe``), then long-poll or register the webhook."""
+        bot = TelegramBot(
+            self._token,
+            base_url=self._base_url,
+            base_file_url=self._base_file_url,
+            request=self._request or HTTPXRequest(connection_pool_size=64),
+            get_updates_request=self._get_updates_request or HTTPXRequest(),
         )
-        if self._request is not None:
-            builder = builder.request(self._request)
-        if self._get_updates_request is not None:
-            builder = builder.get_updates_request(self._get_updates_request)
-        if self._webhook_url:
-            builder = builder.updater(None)
-        app: _AnyApp = builder.build()
-        app.add_handler(TypeHandler(Update, self._on_update))
-        app.add_error_handler(self._on_error)
-        self._app = app
+        self._bot = bot
         try:
-            await app.initialize()
+            await bot.initialize()
             if self._webhook_url:
-                await app.bot.set_webhook(
+                await bot.set_webhook(
                     self._webhook_url,
                     secret_token=self._webhook_secret,
                     allowed_updates=list(ALLOWED_UPDATES),
                 )
-            await app.start()
-            if app.updater is not None:
-                await app.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
+            else:
+                # getUpdates is refused while a webhook is set (409).
+                await bot.delete_webhook()
         except TelegramError as exc:
             await self.stop()
             raise map_telegram_error(exc) from exc
+        self._started_at = self._clock.now()
+        if not self._webhook_url:
+            self._poller = TelegramPoller(bot, self._store, self._on_unreadable, clock=self._clock)
+            self._poll_stop = asyncio.Event()
+            self._poll_task = asyncio.create_task(
+                self._poller.run(self._poll_stop), name="telegram-polling"
+            )
+
+    async def intake_health(self, now: datetime) -> IntakeHealth:
+        """Return whether updates reach us: the last answered poll, or ``getWebhookInfo``."""
+        if self._bot is None:
+            return IntakeHealth(False, "not started")
+        if not self._webhook_url:
+            return polling_health(self._poller, self._started_at or now, now)
+        try:
+            info = await self._bot.get_webhook_info()
+        except TelegramError as exc:
+            return IntakeHealth(False, f"getWebhookInfo failed: {map_telegram_error(exc)}")
+        return webhook_health(info, now)
 
     async def stop(self) -> None:
-        """Stop polling and processing, then close connections."""
-        app, self._app = self._app, None
-        if app is None:
-            return
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await app.shutdown()
+        """Stop polling, then close connections."""
+        task, self._poll_task = self._poll_task, None
+        if task is not None:
+            self._poll_stop.set()
+            # A long poll in flight would hold the stop for its whole timeout; nothing it
+            # returns now is acknowledged, so Telegram sends it again after the restart.
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        self._poller = None
+        bot, self._bot = self._bot, None
+        if bot is not None:
+            await bot.shutdown()
 
     async def process_webhook(self, data: dict[str, Any]) -> None:
-        """Queue one webhook update for processing (call after ``check_webhook_secret``)."""
-        app = self._require_app()
-        await app.update_queue.put(Update.de_json(data, app.bot))
+        """Store one webhook update, or record it when unreadable (after the secret check).
+
+        Raises only when storing failed, so the route answers an error and Telegram retries.
+        """
+        await take_update(data, self._require_bot(), self._store, self._on_unreadable)
 
     async def send(self, message: OutboundMessage) -> DeliveryResult:
         """Send ``message`` (split if long) and return the id of the first Telegram message."""
-        app = self._require_app()
+        bot = self._require_bot()
         if message.kind in self._link_preview:
             # Link previews are configured per message kind (telegram.link_preview).
             message = replace(message, link_preview=self._link_preview[message.kind])
@@ -166,124 +200,49 @@ class TelegramChannel:
             raise PermanentError("invalid_message", str(exc)) from exc
         chat_id = _chat_ref(message.recipient.chat_id)
         if message.edit_of is not None:
-            return await self._edit(app, chat_id, message.edit_of, parts)
+            return await edit_part(bot, chat_id, message.edit_of, parts)
         first_id: int | None = None
         for part in parts:
             try:
-                sent = await self._send_part(app, chat_id, message.recipient.thread_id, part)
+                sent = await send_part(bot, chat_id, message.recipient.thread_id, part)
             except TelegramError as exc:
                 raise map_telegram_error(exc) from exc
             first_id = sent.message_id if first_id is None else first_id
         return DeliveryResult(provider_message_id=str(first_id))
 
-    async def _edit(
-        self, app: _AnyApp, chat_id: int | str, edit_of: str, parts: list[RenderedTelegram]
-    ) -> DeliveryResult:
-        """Replace the text and keyboard of an earlier message."""
-        if len(parts) != 1 or parts[0].photo_url is not None:
-            raise PermanentError("invalid_edit", "an edit must be one text message")
-        try:
-            message_id = int(edit_of)
-        except ValueError as exc:
-            raise PermanentError("invalid_edit", f"not a Telegram message id: {edit_of!r}") from exc
-        part = parts[0]
-        markup = (
-            InlineKeyboardMarkup.de_json(part.reply_markup, app.bot)
-            if part.reply_markup is not None
-            else None
-        )
-        try:
-            await app.bot.edit_message_text(
-                part.text,
-                chat_id=chat_id,
-                message_id=message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                link_preview_options=LinkPreviewOptions(is_disabled=part.link_preview_disabled),
-            )
-        except BadRequest as exc:
-            lowered = exc.message.lower()
-            # A retried edit that already landed: the message shows what we wanted.
-            if "message is not modified" in lowered:
-                return DeliveryResult(provider_message_id=edit_of)
-            if "message to edit not found" in lowered:
-                raise PermanentError("edit_target_missing", exc.message) from exc
-            raise map_telegram_error(exc) from exc
-        except TelegramError as exc:
-            raise map_telegram_error(exc) from exc
-        return DeliveryResult(provider_message_id=edit_of)
-
-    async def _send_part(
-        self, app: _AnyApp, chat_id: int | str, thread_id: int | None, part: RenderedTelegram
-    ) -> Message:
-        markup = (
-            InlineKeyboardMarkup.de_json(part.reply_markup, app.bot)
-            if part.reply_markup is not None
-            else None
-        )
-        if part.photo_url is not None:
-            sent: Message = await app.bot.send_photo(
-                chat_id,
-                part.photo_url,
-                caption=part.text or None,
-                parse_mode=ParseMode.HTML,
-                message_thread_id=thread_id,
-                reply_markup=markup,
-            )
-            return sent
-        sent = await app.bot.send_message(
-            chat_id,
-            part.text,
-            parse_mode=ParseMode.HTML,
-            message_thread_id=thread_id,
-            reply_markup=markup,
-            link_preview_options=LinkPreviewOptions(is_disabled=part.link_preview_disabled),
-        )
-        return sent
-
     async def publish_commands(self, commands: Mapping[str, str]) -> None:
         """Publish ``name -> description`` as the bot's command menu."""
-        app = self._require_app()
+        bot = self._require_bot()
         try:
-            await app.bot.set_my_commands([BotCommand(n, d) for n, d in commands.items()])
+            await bot.set_my_commands([BotCommand(n, d) for n, d in commands.items()])
         except TelegramError as exc:
             raise map_telegram_error(exc) from exc
 
     async def is_chat_admin(self, chat_id: str, user_id: str) -> bool:
         """Return whether ``user_id`` is the creator or an administrator of ``chat_id``."""
-        app = self._require_app()
+        bot = self._require_bot()
         try:
-            member = await app.bot.get_chat_member(_chat_ref(chat_id), int(user_id))
+            member = await bot.get_chat_member(_chat_ref(chat_id), int(user_id))
         except TelegramError as exc:
             raise map_telegram_error(exc) from exc
         return member.status in ("creator", "administrator")
 
-    def _require_app(self) -> _AnyApp:
-        if self._app is None:
+    def _require_bot(self) -> TelegramBot:
+        if self._bot is None:
             raise RuntimeError("the telegram channel is not started")
-        return self._app
+        return self._bot
 
-    async def _on_update(
-        self, update: Update, context: CallbackContext[Any, Any, Any, Any]
-    ) -> None:
-        inbound = await self._to_inbound(update)
+    async def _store(self, update: Update) -> None:
+        inbound = callback_to_inbound(update, self._clock.now()) or update_to_inbound(update)
         if inbound is not None:
             await self._on_message(inbound)
-
-    async def _on_error(self, update: object, context: CallbackContext[Any, Any, Any, Any]) -> None:
-        update_id = update.update_id if isinstance(update, Update) else None
-        logger.error("Telegram update %s failed", update_id, exc_info=context.error)
-
-    async def _to_inbound(self, update: Update) -> InboundMessage | None:
         query = update.callback_query
         if query is not None:
             try:
-                # Answer first: the user's button spins until we do, whatever the handler does.
+                # After storing: the press is safe first; the user's spinner stops now.
                 await query.answer()
             except TelegramError as exc:
                 logger.warning("Could not answer callback query: %s", exc)
-            return callback_to_inbound(update, self._clock.now())
-        return update_to_inbound(update)
 
 
 def _chat_ref(chat_id: str) -> int | str:
@@ -292,9 +251,3 @@ def _chat_ref(chat_id: str) -> int | str:
         return int(chat_id)
     except ValueError:
         return chat_id
-
-
-def _derived_secret(token: str) -> str:
-    """Return a stable webhook secret from the token (HMAC, so the token cannot be recovered)."""
-    digest = hmac.new(token.encode(), b"minbar webhook secret", hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")

@@ -1,7 +1,7 @@
 """Translate python-telegram-bot updates into neutral inbound messages.
 
-``message_ref = "telegram:update:<update_id>"`` (the dispatcher dedupes on it, since webhook
-delivery is at-least-once). Button presses carry ``choice_data`` and the id of the message
+``message_ref = "telegram:update:<update_id>"`` (the inbox stores each once, since delivery
+is at-least-once). Button presses carry ``choice_data`` and the id of the message
 that carried the button. Changes of the bot's own membership in a chat arrive with
 ``membership`` set and the user who made the change as sender.
 """

@@ -57,6 +57,7 @@ def _build(config: Config, hooks: ChannelHooks) -> Channel:
         webhook_url=settings.webhook_url,
         webhook_secret=secret.get_secret_value() if secret else None,
         link_preview=settings.link_preview,
+        on_unreadable=hooks.on_unreadable,
     )
 
 

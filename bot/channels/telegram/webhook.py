@@ -1,7 +1,10 @@
-"""Telegram's webhook route: check the secret header first, then queue the update."""
+"""Telegram's webhook route: check the secret header first, store the update, then answer."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -38,7 +41,23 @@ def telegram_route(
             return Response("not JSON", status_code=400)
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return Response("not a Telegram update", status_code=400)
-        await process(data)
+        try:
+            await process(data)  # stored (or recorded as unreadable) before Telegram hears 200
+        except Exception:
+            logger.exception(
+                "Could not store Telegram update %s; Telegram will resend it", data["update_id"]
+            )
+            return Response(status_code=503)
         return Response(status_code=200)
 
     return Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"])
+
+
+def derived_webhook_secret(token: str) -> str:
+    """Return the webhook secret derived from a bot token (HMAC: the token cannot be recovered).
+
+    Every process of a cluster derives the same one, so each registers and checks the same
+    secret; the log redactor derives it too, so it never appears in a log line.
+    """
+    digest = hmac.new(token.encode(), b"minbar webhook secret", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")

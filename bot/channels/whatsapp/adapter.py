@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -28,12 +28,11 @@ from bot.channels.whatsapp.webhook import (
     twilio_routes,
     whatsapp_address,
 )
-from bot.core.channel import InboundHandler
+from bot.core.channel import InboundHandler, ReportHandler
 from bot.core.errors import PermanentError, TransientError
 from bot.core.ids import ChannelName
 from bot.core.messages import DeliveryResult, OutboundMessage
 from bot.core.reports import DeliveryReport
-from bot.core.tasks import BackgroundWork
 
 __all__ = ["WHATSAPP_CAPABILITIES", "WhatsAppChannel", "WhatsAppTemplate"]
 
@@ -58,8 +57,7 @@ class WhatsAppChannel:
         templates: Mapping[str, WhatsAppTemplate] | None = None,
         http_client: AsyncHttpClient | None = None,
         timeout: float = DEFAULT_TIMEOUT,
-        on_report: Callable[[DeliveryReport], None] | None = None,
-        background: BackgroundWork | None = None,
+        on_report: ReportHandler | None = None,
     ) -> None:
         self._account_sid = account_sid
         self._auth_token = auth_token
@@ -70,9 +68,7 @@ class WhatsAppChannel:
         self._templates = dict(templates or {})
         self._injected_http = http_client
         self._timeout = timeout
-        self._on_report = on_report or (lambda report: None)
-        # Not `background or ...`: an empty BackgroundWork is falsy (it has a length).
-        self._background = background if background is not None else BackgroundWork()
+        self._on_report = on_report or _ignore_report
         self._owned_http: HeaderAuthTwilioHttpClient | None = None
         self._client: Client | None = None
         self.capabilities = replace(WHATSAPP_CAPABILITIES, templates=frozenset(self._templates))
@@ -140,7 +136,6 @@ class WhatsAppChannel:
             public_url=self._public_url,
             on_inbound=self._on_message,
             on_report=self._on_report,
-            work=self._background,
         )
 
     def _create_arguments(self, message: OutboundMessage) -> dict[str, Any]:
@@ -166,3 +161,7 @@ class WhatsAppChannel:
     def _token(self) -> str:
         token = self._auth_token
         return token if isinstance(token, str) else token.get_secret_value()
+
+
+async def _ignore_report(report: DeliveryReport) -> None:
+    """Drop a report (an adapter built without a service, e.g. to send one message)."""

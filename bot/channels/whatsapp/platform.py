@@ -55,7 +55,6 @@ def _build(config: Config, hooks: ChannelHooks) -> Channel:
             for kind, t in config.whatsapp.templates.items()
         },
         on_report=hooks.on_report,
-        background=hooks.background,
     )
 
 

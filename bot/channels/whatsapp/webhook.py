@@ -1,9 +1,8 @@
-"""Twilio's webhook routes: verify the signature first, answer fast, hand the work on."""
+"""Twilio's webhook routes: verify the signature first, store what came, then answer."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
@@ -21,9 +20,7 @@ from bot.channels.whatsapp.forms import (
     parse_status_form,
     whatsapp_address,
 )
-from bot.core.channel import InboundHandler
-from bot.core.reports import DeliveryReport
-from bot.core.tasks import BackgroundWork
+from bot.core.channel import InboundHandler, ReportHandler
 
 __all__ = ["CHANNEL_NAME", "INBOUND_PATH", "STATUS_PATH", "twilio_routes", "whatsapp_address"]
 
@@ -39,8 +36,7 @@ def twilio_routes(
     auth_token: str,
     public_url: str,
     on_inbound: InboundHandler,
-    on_report: Callable[[DeliveryReport], None],
-    work: BackgroundWork,
+    on_report: ReportHandler,
 ) -> list[Route]:
     """Return the signed Twilio routes: inbound messages and delivery status callbacks."""
 
@@ -71,7 +67,11 @@ def twilio_routes(
             message = parse_inbound_form(fields, received_at=datetime.now(UTC))
         except InvalidWebhookForm as exc:
             return Response(f"bad inbound message: {exc}", status_code=400)
-        work.spawn(on_inbound(message), name=f"twilio-inbound:{message.message_ref}")
+        try:
+            await on_inbound(message)  # stored before Twilio hears 200: it never resends
+        except Exception:
+            logger.exception("Could not store inbound %s; Twilio is told 503", message.message_ref)
+            return Response(status_code=503)
         return Response(EMPTY_TWIML, media_type="application/xml")
 
     async def status(request: Request) -> Response:
@@ -83,7 +83,11 @@ def twilio_routes(
         except InvalidWebhookForm as exc:
             return Response(f"bad status callback: {exc}", status_code=400)
         if report is not None:
-            on_report(report)  # queued, applied in batches: two or three come per message
+            try:
+                await on_report(report)  # stored now, applied in batches by the inbox worker
+            except Exception:
+                logger.exception("Could not store a status callback; Twilio is told 503")
+                return Response(status_code=503)
         return Response(status_code=204)
 
     return [

@@ -9,7 +9,7 @@ from bot.storage.db import Database
 from bot.storage.repositories.broadcasts import BroadcastRepo
 from bot.storage.repositories.destinations import DestinationRepo
 from bot.storage.repositories.dialogs import DialogRepo
-from bot.storage.repositories.inbound import InboundDedupRepo
+from bot.storage.repositories.inbox import InboxRepo
 from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.outbox_reports import OutboxReports
 from bot.storage.repositories.recipients import RecipientStateRepo
@@ -22,7 +22,7 @@ __all__ = [
     "BroadcastRepo",
     "DestinationRepo",
     "DialogRepo",
-    "InboundDedupRepo",
+    "InboxRepo",
     "OutboxRepo",
     "OutboxReports",
     "RecipientStateRepo",
@@ -46,7 +46,7 @@ class Repositories:
     destinations: DestinationRepo
     topics: TopicRepo
     dialogs: DialogRepo
-    inbound: InboundDedupRepo
+    inbox: InboxRepo
     state: StateRepo
     recipients: RecipientStateRepo
     rules: RuleRepo
@@ -62,7 +62,7 @@ class Repositories:
             destinations=DestinationRepo(db, clock),
             topics=TopicRepo(db, clock),
             dialogs=DialogRepo(db, clock),
-            inbound=InboundDedupRepo(db, clock),
+            inbox=InboxRepo(db, clock),
             state=StateRepo(db, clock),
             recipients=RecipientStateRepo(db, clock),
             rules=RuleRepo(db, clock),

@@ -82,14 +82,18 @@ class OutboxRepo(OutboxReports):
         lease_seconds: float,
         *,
         only: Collection[tuple[str, str]] | None = None,
+        skip_channels: Collection[str] = (),
     ) -> list[ClaimedItem]:
         """Lease up to ``limit`` due rows to ``worker_id`` in one atomic statement.
 
         ``only`` limits the claim to rows addressed to those ``(channel, chat_id)`` pairs
-        (any thread); None claims every due row, an empty collection none.
+        (any thread); None claims every due row, an empty collection none. Rows of
+        ``skip_channels`` (down right now) are left as they are, due the moment it is back.
         """
         now = self._clock.now()
         scope: list[Any] = []
+        if skip_channels:
+            scope.append(_T.c.channel.not_in(sorted(set(skip_channels))))
         if only is not None:
             if not only:
                 return []

@@ -20,6 +20,7 @@ from bot.core.messages import (
     italic,
     link,
     plain,
+    text_message,
 )
 
 RECIPIENT = Recipient(ChannelName("telegram"), ChatId("@attaqwaa"), ChatKind.CHANNEL)
@@ -136,3 +137,11 @@ async def test_an_edit_keeps_the_id_of_the_message_it_replaces() -> None:
     assert edited.provider_message_id == "telegram-1"
     assert after.provider_message_id == "telegram-2"
     assert "(channel) (edit of telegram-1) ──" in out.getvalue()
+
+
+def test_plain_bold_and_italic_close_on_the_line_they_open() -> None:
+    """A bold title ending in a line break renders `*Commands*`, then the break (as WhatsApp)."""
+    recipient = Recipient(ChannelName("whatsapp"), ChatId("+2348030000001"))
+    message = text_message(recipient, [bold("Commands\n"), plain("JOIN "), italic("to subscribe")])
+    body = render_console(message, buttons=False).split("\n", 1)[1]  # after the header line
+    assert body == "*Commands*\nJOIN _to subscribe_\n"

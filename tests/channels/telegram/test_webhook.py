@@ -110,7 +110,8 @@ async def test_the_channels_own_route_checks_its_secret_and_delivers_each_update
         await tg.start()
         try:
             server.push_callback(USER, USER, "book:7", message_id=1)
-            got = await inbox.next()
+            got = await inbox.next()  # stored before the 200, so wait for the answer too
+            await server.wait_for_deliveries(1)
             await server.redeliver_last()
             duplicate = await inbox.next()
             async with httpx.AsyncClient() as client:

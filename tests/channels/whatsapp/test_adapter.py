@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from urllib.parse import urlencode
@@ -37,7 +36,6 @@ from bot.core.errors import (
 from bot.core.ids import ChannelName, ChatId
 from bot.core.messages import InboundMessage, OutboundMessage, Recipient, bold, plain
 from bot.core.reports import DeliveryReport, DeliveryState
-from bot.core.tasks import BackgroundWork
 from tests.fakes.twilio_api import DEFAULT_SENDER, FakeTwilioApi, serving
 from tests.fakes.twilio_http import FakeTwilioHttp
 
@@ -328,52 +326,42 @@ def test_web_routes_are_the_signed_inbound_and_status_routes() -> None:
     assert routes == [(INBOUND_PATH, {"POST"}), (STATUS_PATH, {"POST"})]
 
 
-async def test_a_signed_inbound_post_hands_a_neutral_message_to_the_core() -> None:
-    """A verified inbound form is answered with empty TwiML and handed on in the background."""
-    inbox, work = Inbox(), BackgroundWork()
-    ch = WhatsAppChannel(SID, TOKEN, DEFAULT_SENDER, inbox, public_url=PUBLIC, background=work)
+async def test_a_signed_inbound_post_is_stored_before_it_is_answered() -> None:
+    """A verified inbound form reaches the core as a neutral message before the empty TwiML."""
+    inbox = Inbox()
+    ch = WhatsAppChannel(SID, TOKEN, DEFAULT_SENDER, inbox, public_url=PUBLIC)
     form = {"From": f"whatsapp:{NUMBER}", "Body": "1", "MessageSid": "SM" + "9" * 32}
     async with _routes_client(ch) as client:
         answer = await client.post(
             INBOUND_PATH, content=urlencode(form), headers=_signed(INBOUND_PATH, form)
         )
-        await work.drain()
+        (message,) = inbox.received  # already there when the answer came
     assert (answer.status_code, answer.text) == (200, EMPTY_TWIML)
-    (message,) = inbox.received
     assert (message.chat_id, message.text) == (NUMBER, "1")
     assert message.message_ref == "whatsapp:msg:SM" + "9" * 32
 
 
-async def test_inbound_work_runs_in_the_background_work_it_was_given() -> None:
-    """Inbound handling runs in the given BackgroundWork, so the service's drain awaits it."""
-    release = asyncio.Event()
-    handled: list[InboundMessage] = []
+async def test_an_inbound_post_that_cannot_be_stored_is_not_acknowledged() -> None:
+    """When storing fails (the database is locked) Twilio gets a 503, never a 200."""
 
-    async def slow_handler(message: InboundMessage) -> None:
-        await release.wait()
-        handled.append(message)
+    async def locked(message: InboundMessage) -> None:
+        raise RuntimeError("database is locked")
 
-    work = BackgroundWork()  # empty, hence falsy: it must still be the one used
-    ch = WhatsAppChannel(
-        SID, TOKEN, DEFAULT_SENDER, slow_handler, public_url=PUBLIC, background=work
-    )
+    ch = WhatsAppChannel(SID, TOKEN, DEFAULT_SENDER, locked, public_url=PUBLIC)
     form = {"From": f"whatsapp:{NUMBER}", "Body": "hi", "MessageSid": "SM" + "8" * 32}
     async with _routes_client(ch) as client:
         answer = await client.post(
             INBOUND_PATH, content=urlencode(form), headers=_signed(INBOUND_PATH, form)
         )
-    assert answer.status_code == 200
-    assert (len(work), handled) == (1, [])
-    release.set()
-    await work.drain()
-    assert [m.text for m in handled] == ["hi"]
+    assert answer.status_code == 503
+    assert EMPTY_TWIML not in answer.text
 
 
 async def test_a_signed_status_post_reaches_on_report_as_a_neutral_report() -> None:
     """A status callback through the channel's route reaches on_report as a DeliveryReport."""
     reports: list[DeliveryReport] = []
     ch = WhatsAppChannel(
-        SID, TOKEN, DEFAULT_SENDER, Inbox(), public_url=PUBLIC, on_report=reports.append
+        SID, TOKEN, DEFAULT_SENDER, Inbox(), public_url=PUBLIC, on_report=_recording(reports)
     )
     form = {"MessageSid": "SM1", "MessageStatus": "read", "To": f"whatsapp:{NUMBER}"}
     async with _routes_client(ch) as client:
@@ -492,7 +480,7 @@ async def test_outside_window_send_succeeds_then_fails_by_signed_callback() -> N
         FakeTwilioApi.running(SID, TOKEN, clock=FrozenClock(NOW)) as fake,
     ):
         fake.set_last_inbound(NUMBER, NOW - timedelta(days=2))
-        ch = await _real_channel(fake, public_url=service, on_report=reports.append)
+        ch = await _real_channel(fake, public_url=service, on_report=_recording(reports))
         app.router.routes.extend(ch.web_routes())
         try:
             result = await ch.send(_text("Are you still interested?"))
@@ -526,3 +514,10 @@ async def test_twilio_edge_environment_cannot_bypass_base_url(
     await ch.start()
     await ch.send(_text())
     assert http.last.url.startswith("http://127.0.0.1:9/2010-04-01/")
+
+
+def _recording(reports: list[DeliveryReport]) -> Callable[[DeliveryReport], Awaitable[None]]:
+    async def record(report: DeliveryReport) -> None:
+        reports.append(report)
+
+    return record

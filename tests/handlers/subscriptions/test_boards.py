@@ -333,7 +333,7 @@ async def test_the_expired_menu_says_so_once(ctx: HandlerContext, clock: FrozenC
     clock.advance(BOARDS.ttl.total_seconds())
     await d.handle(wa("2"))
     await d.handle(wa("2"))
-    pointer = "Salaam! I am the Attaqwaa bot. Send /help to see what I can do."
+    pointer = "Salaam! I am the Attaqwaa bot. Send HELP to see what I can do."
     assert await texts(ctx) == [BOARDS.expired, pointer]
     assert (await prefs_of(ctx, "whatsapp", WA_NUMBER)).boards == ()
 

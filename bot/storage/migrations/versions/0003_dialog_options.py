@@ -91,6 +91,8 @@ def downgrade() -> None:
 
 def _stored(moment: datetime) -> datetime:
     # SQLite keeps naive UTC (as the models' UtcDateTime does); PostgreSQL keeps the offset.
+    # An offer saved with another offset (+01:00) must become UTC first, not just lose it.
+    moment = moment.astimezone(UTC)
     return moment.replace(tzinfo=None) if op.get_bind().dialect.name == "sqlite" else moment
 
 

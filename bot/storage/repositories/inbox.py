@@ -1,0 +1,206 @@
+"""The inbox: inbound items stored before they are acknowledged, then claimed and settled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+
+from bot.core.clock import Clock, SystemClock
+from bot.core.ids import InboxId
+from bot.domain.inbox import InboxCounts, InboxItem, InboxKind, InboxState, NewInboxItem
+from bot.storage.db import Database, table_of
+from bot.storage.models import InboxRow
+
+_T = table_of(InboxRow)
+_PENDING = InboxState.PENDING.value
+
+
+class InboxRepo:
+    """Store inbound items once each, lease them to workers, and record how each ended."""
+
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        self._db = db
+        self._clock = clock or SystemClock()
+
+    async def add(self, item: NewInboxItem) -> InboxId | None:
+        """Store ``item``; return its id, or None when that provider ref is already stored."""
+        now = self._clock.now()
+        state = InboxState.UNREADABLE if item.kind is InboxKind.UNREADABLE else InboxState.PENDING
+        stmt = (
+            self._db.insert(_T)
+            .values(
+                platform=item.platform[:32],
+                provider_ref=item.provider_ref[:200],
+                kind=item.kind.value,
+                chat_key=item.chat_key[:300],
+                payload=item.payload,
+                state=state.value,
+                attempts=0,
+                next_attempt_at=now,
+                received_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[_T.c.platform, _T.c.provider_ref])
+            .returning(_T.c.id)
+        )
+        async with self._db.write() as session:
+            row = (await session.execute(stmt)).first()
+        return InboxId(row[0]) if row is not None else None
+
+    async def state_of(self, platform: str, provider_ref: str) -> InboxState | None:
+        """Return where the item with this provider ref is, or None when none is stored."""
+        stmt = select(_T.c.state).where(
+            _T.c.platform == platform, _T.c.provider_ref == provider_ref[:200]
+        )
+        async with self._db.read() as session:
+            state = (await session.execute(stmt)).scalar_one_or_none()
+        return InboxState(state) if state is not None else None
+
+    async def claim_messages(
+        self, *, limit: int, lease: timedelta, only: frozenset[str] | None = None
+    ) -> list[InboxItem]:
+        """Lease the oldest pending message of up to ``limit`` chats whose turn it is.
+
+        Only a chat's oldest pending row is ever claimable, so while one is leased (or waits
+        for its retry) the chat's later messages wait behind it: order per chat holds across
+        workers and processes. ``only`` limits the claim to those chat keys (``minbar chat``
+        on a shared database must never take a real person's message).
+        """
+        now = self._clock.now()
+        heads_where = [_T.c.state == _PENDING, _T.c.kind == InboxKind.MESSAGE.value]
+        if only is not None:
+            heads_where.append(_T.c.chat_key.in_(sorted(only)))
+        heads = select(func.min(_T.c.id)).where(*heads_where).group_by(_T.c.chat_key)
+        ready = (
+            select(_T.c.id)
+            .where(_T.c.id.in_(heads), _T.c.next_attempt_at <= now, _unleased(now))
+            .order_by(_T.c.id)
+            .limit(limit)
+        )
+        return await self._lease(_T.c.id.in_(ready.scalar_subquery()), now, lease)
+
+    async def claim_reports(self, *, limit: int, lease: timedelta) -> list[InboxItem]:
+        """Lease up to ``limit`` due delivery reports (their order does not matter)."""
+        now = self._clock.now()
+        ready = (
+            select(_T.c.id)
+            .where(
+                _T.c.state == _PENDING,
+                _T.c.kind == InboxKind.REPORT.value,
+                _T.c.next_attempt_at <= now,
+                _unleased(now),
+            )
+            .order_by(_T.c.id)
+            .limit(limit)
+        )
+        return await self._lease(_T.c.id.in_(ready.scalar_subquery()), now, lease)
+
+    async def _lease(
+        self, which: ColumnElement[bool], now: datetime, lease: timedelta
+    ) -> list[InboxItem]:
+        # The lease test is repeated on the row itself: under PostgreSQL's READ COMMITTED a
+        # second worker racing for the same ids re-checks it and skips what the first took.
+        stmt = (
+            update(_T)
+            .where(which, _T.c.state == _PENDING, _unleased(now))
+            .values(lease_until=now + lease, attempts=_T.c.attempts + 1)
+            .returning(
+                _T.c.id,
+                _T.c.platform,
+                _T.c.provider_ref,
+                _T.c.kind,
+                _T.c.chat_key,
+                _T.c.payload,
+                _T.c.attempts,
+                _T.c.received_at,
+            )
+        )
+        async with self._db.write() as session:
+            rows = (await session.execute(stmt)).all()
+        items = [
+            InboxItem(
+                id=InboxId(r.id),
+                platform=r.platform,
+                provider_ref=r.provider_ref,
+                kind=InboxKind(r.kind),
+                chat_key=r.chat_key,
+                payload=r.payload,
+                attempts=r.attempts,
+                received_at=r.received_at,
+            )
+            for r in rows
+        ]
+        return sorted(items, key=lambda item: item.id)
+
+    async def mark_done(self, ids: Sequence[InboxId]) -> None:
+        """Record that these items were handled."""
+        if not ids:
+            return
+        now = self._clock.now()
+        async with self._db.write() as session:
+            await session.execute(
+                update(_T)
+                .where(_T.c.id.in_(list(ids)))
+                .values(state=InboxState.DONE.value, handled_at=now, lease_until=None)
+            )
+
+    async def retry_later(self, item_id: InboxId, at: datetime, error: str) -> None:
+        """Give a failed item back for another attempt at ``at``."""
+        async with self._db.write() as session:
+            await session.execute(
+                update(_T)
+                .where(_T.c.id == item_id)
+                .values(next_attempt_at=at, lease_until=None, last_error=error[:2000])
+            )
+
+    async def mark_dead(self, item_id: InboxId, error: str) -> None:
+        """Give up on an item: it stays, counted as dead, and no longer blocks its chat."""
+        now = self._clock.now()
+        async with self._db.write() as session:
+            await session.execute(
+                update(_T)
+                .where(_T.c.id == item_id)
+                .values(
+                    state=InboxState.DEAD.value,
+                    handled_at=now,
+                    lease_until=None,
+                    last_error=error[:2000],
+                )
+            )
+
+    async def counts(self) -> InboxCounts:
+        """Return how many items wait, died or could not be read."""
+        stmt = select(_T.c.state, func.count(), func.min(_T.c.received_at)).group_by(_T.c.state)
+        async with self._db.read() as session:
+            rows = (await session.execute(stmt)).all()
+        by_state = {state: (count, oldest) for state, count, oldest in rows}
+        pending, oldest = by_state.get(_PENDING, (0, None))
+        return InboxCounts(
+            pending=pending,
+            dead=by_state.get(InboxState.DEAD.value, (0, None))[0],
+            unreadable=by_state.get(InboxState.UNREADABLE.value, (0, None))[0],
+            oldest_pending_at=oldest,
+        )
+
+    async def prune(self, *, handled_before: datetime, dead_before: datetime) -> int:
+        """Forget handled and unreadable items older than the first cutoff, dead ones older
+        than the second; return how many.
+
+        The provider-ref uniqueness lasts as long as a row is kept: Telegram may reuse
+        ``update_id``s after a week without updates, so rows must not be kept forever.
+        """
+        settled = (InboxState.DONE.value, InboxState.UNREADABLE.value)
+        stmt = delete(_T).where(
+            or_(
+                and_(_T.c.state.in_(settled), _T.c.received_at < handled_before),
+                and_(_T.c.state == InboxState.DEAD.value, _T.c.received_at < dead_before),
+            )
+        )
+        async with self._db.write() as session:
+            result = await session.execute(stmt)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _unleased(now: datetime) -> ColumnElement[bool]:
+    return or_(_T.c.lease_until.is_(None), _T.c.lease_until < now)
