@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -13,6 +14,7 @@ from bot.core.messages import InboundMessage
 from bot.core.reports import DeliveryReport
 from bot.domain.inbox import InboxKind, NewInboxItem
 from bot.inbox.codec import message_to_json, report_to_json
+from bot.inbox.group_commit import GroupCommit
 from bot.outbox.port import WorkSignal
 
 logger = logging.getLogger(__name__)
@@ -28,6 +30,10 @@ class InboxWriter(Protocol):
         """Store ``item`` unless its provider ref is stored; return its new id or None."""
         ...
 
+    async def add_many(self, items: Sequence[NewInboxItem]) -> int:
+        """Store several items in one transaction; return how many were new."""
+        ...
+
 
 class InboxIntake:
     """Durable before acknowledged: every hook returns only once its item is stored.
@@ -38,6 +44,9 @@ class InboxIntake:
 
     def __init__(self, writer: InboxWriter, signal: WorkSignal | None = None) -> None:
         self._writer = writer
+        # Reports come two or three per message: they share their transactions (each caller
+        # still waits for its own commit before the 204).
+        self._reports: GroupCommit[NewInboxItem] = GroupCommit(writer.add_many)
         self.signal = signal or WorkSignal()
 
     async def accept(self, message: InboundMessage) -> None:
@@ -70,8 +79,9 @@ class InboxIntake:
             chat_key=f"{REPORTS}:{report.provider_id}",
             payload=report_to_json(report),
         )
-        if await self._writer.add(item) is not None:
-            self.signal.notify()
+        # No wake-up: reports are applied in paced batches, and the worker looks every
+        # report_wait seconds anyway; a wake per report only made it look for nothing.
+        await self._reports.submit(item)
 
     async def record_unreadable(self, unreadable: UnreadableInbound) -> None:
         """Keep an unparseable update's id, keys and error (counted in /status), once."""

@@ -79,6 +79,10 @@ class InboxStore(Protocol):
         """Give an item back for another attempt at ``at``."""
         ...
 
+    async def retry_many(self, ids: Sequence[InboxId], at: datetime, error: str) -> None:
+        """Give several items back for another attempt at ``at``."""
+        ...
+
     async def mark_dead(self, item_id: InboxId, error: str) -> None:
         """Give up on an item."""
         ...
@@ -115,6 +119,7 @@ class InboxWorker:
         self._clock = clock or SystemClock()
         self._rng = rng or random.Random()
         self._retryable = retryable
+        self._reports_due: datetime | None = None
         self._repeated = RepeatedLog(logger)
         self._failures = 0
 
@@ -137,11 +142,18 @@ class InboxWorker:
                 self._repeated.clear("inbox-claim")
             if worked:
                 continue
+            # Reports are not announced (they come in floods): look for them every report_wait.
+            timeout = s.report_wait if s.claim_only is None else s.poll_interval
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(_first(stop, self.signal), timeout=s.poll_interval)
+                await asyncio.wait_for(_first(stop, self.signal), timeout=timeout)
 
-    async def run_once(self) -> int:
-        """Claim and handle one round of messages and reports; return how many were taken."""
+    async def run_once(self, *, paced: bool = True) -> int:
+        """Claim and handle one round of messages and reports; return how many were taken.
+
+        Paced, reports are taken at most every ``report_wait`` seconds: they arrive two or
+        three per sent message, and a round per arrival would take SQLite's one writer from
+        the outbox that is sending those messages.
+        """
         s = self._settings
         lease = timedelta(seconds=s.lease_seconds)
         messages = await self._store.claim_messages(
@@ -158,15 +170,18 @@ class InboxWorker:
                     raise result
         reports: list[InboxItem] = []
         if s.claim_only is None:
-            reports = await self._store.claim_reports(limit=s.report_batch, lease=lease)
+            now = self._clock.now()
+            if not paced or self._reports_due is None or now >= self._reports_due:
+                reports = await self._store.claim_reports(limit=s.report_batch, lease=lease)
         if reports:
             await self._apply(reports)
+            self._reports_due = self._clock.now() + timedelta(seconds=s.report_wait)
         return len(messages) + len(reports)
 
     async def drain(self) -> int:
         """Handle everything due now (tests and shutdown); return how many items were taken."""
         total = 0
-        while taken := await self.run_once():
+        while taken := await self.run_once(paced=False):
             total += taken
         return total
 
@@ -233,6 +248,7 @@ class InboxWorker:
             await self._batch_failed([item for item, _ in decoded], exc)
             return
         done = [item.id for item, r in decoded if r.provider_id not in unknown]
+        waiting: list[InboxId] = []
         for item, report in decoded:
             if report.provider_id not in unknown:
                 continue
@@ -241,10 +257,14 @@ class InboxWorker:
                 logger.info("No outbox row carries %s; its report is dropped", report.provider_id)
                 done.append(item.id)
             else:
-                at = self._clock.now() + timedelta(seconds=s.report_wait)
-                await self._settle(
-                    self._store.retry_later, item.id, at, "no outbox row carries this id yet"
-                )
+                waiting.append(item.id)
+        if waiting:
+            # One statement for all of them: a callback often beats the outbox's record of the
+            # send, and a write per report would take SQLite's one writer from the sender.
+            at = self._clock.now() + timedelta(seconds=s.report_wait)
+            await self._settle(
+                self._store.retry_many, waiting, at, "no outbox row carries this id yet"
+            )
         await self._settle(self._store.mark_done, done)
 
     async def _batch_failed(self, items: list[InboxItem], exc: Exception) -> None:

@@ -30,7 +30,7 @@ from bot.core.messages import Recipient, bold, plain, text_message
 from bot.runtime import Runtime
 from bot.storage.repositories.outbox import NewOutboxItem
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "tests" / "fakes" / "bench_server.py"
 # Made per run, so no token-shaped string sits in the repository.
 TOKEN = f"{secrets.randbelow(9 * 10**9) + 10**9}:{secrets.token_urlsafe(26)[:35]}"
@@ -88,12 +88,10 @@ async def _start_fake(
         str(port_file),
         "--recipients",
         str(recipients),
-        "--token",
-        TOKEN,
-        "--sid",
-        SID,
-        "--auth",
-        AUTH,
+        # One argument each: a random secret may start with "-", which argparse takes for a flag.
+        f"--token={TOKEN}",
+        f"--sid={SID}",
+        f"--auth={AUTH}",
         "--rate",
         str(rate),
         cwd=ROOT,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -50,6 +51,9 @@ class BrokenWriter:
     """An inbox whose database is locked: every add fails as SQLAlchemy reports it."""
 
     async def add(self, item: NewInboxItem) -> InboxId | None:
+        raise OperationalError("INSERT INTO inbox", {}, sqlite3.OperationalError("locked"))
+
+    async def add_many(self, items: Sequence[NewInboxItem]) -> int:
         raise OperationalError("INSERT INTO inbox", {}, sqlite3.OperationalError("locked"))
 
 
@@ -119,7 +123,7 @@ async def test_a_report_is_stored_once_per_message_state_and_error(repo: InboxRe
     ]
     assert {item.platform for item in items} == {REPORTS}
     assert [report_from_json(item.payload) for item in items] == [sent, failed, blocked]
-    assert await woken(intake.signal)
+    assert not await woken(intake.signal)  # reports are picked up by the paced poll
 
 
 async def test_an_unreadable_update_is_recorded_once_and_logged_once(
@@ -154,3 +158,24 @@ async def test_a_failed_store_reaches_the_adapter() -> None:
     with pytest.raises(OperationalError):
         await intake.record_unreadable(bad)
     assert not await woken(intake.signal)
+
+
+async def test_reports_arriving_together_share_one_write_and_each_waits_for_it(
+    repo: InboxRepo,
+) -> None:
+    """Ten reports at once are one transaction; none returns before it committed."""
+    writes: list[int] = []
+
+    class CountingWriter:
+        async def add(self, item: NewInboxItem) -> InboxId | None:
+            return await repo.add(item)
+
+        async def add_many(self, items: Sequence[NewInboxItem]) -> int:
+            writes.append(len(items))
+            return await repo.add_many(items)
+
+    intake = InboxIntake(CountingWriter())
+    reports = [DeliveryReport(f"SM{n}", DeliveryState.DELIVERED) for n in range(10)]
+    await asyncio.gather(*(intake.accept_report(r) for r in reports))
+    assert writes == [10]
+    assert (await repo.counts()).pending == 10  # all stored by the time every call returned
