@@ -143,10 +143,10 @@ async def test_racing_claimers_never_lease_the_same_message(
 
     async def drain(name: str) -> None:
         repo = workers[name]
-        idle = 0
-        while idle < 3:  # a chat blocked by the other worker's lease frees up a moment later
+        # Until nothing is pending: a chat blocked by the other worker's lease frees up a
+        # moment later, and giving up early would leave the race to one worker.
+        while (await repo.counts()).pending:
             batch = await repo.claim_messages(limit=7, lease=LEASE)
-            idle = 0 if batch else idle + 1
             got[name].extend(i.provider_ref for i in batch)
             handled.extend((i.chat_key, i.provider_ref) for i in batch)
             await asyncio.sleep(0)
