@@ -66,10 +66,7 @@ class ServiceStatus:
         intake: dict[str, IntakeStatus] = {}
         if db_ok:
             if self.inbox is not None:
-                counts = await self.inbox.counts()
-                inbox = InboxStatus(
-                    counts.pending, counts.dead, counts.unreadable, counts.oldest_pending_at
-                )
+                inbox = await self.inbox.counts()
             if self.intake_state_key is not None:
                 for name in self.channels.names():
                     verdict = await self.state.get(self.intake_state_key(name))

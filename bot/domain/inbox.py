@@ -55,13 +55,3 @@ class InboxItem:
     payload: dict[str, Any]
     attempts: int
     received_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class InboxCounts:
-    """What the inbox holds, for /status."""
-
-    pending: int = 0
-    dead: int = 0
-    unreadable: int = 0
-    oldest_pending_at: datetime | None = None

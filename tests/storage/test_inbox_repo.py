@@ -7,7 +7,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from bot.core.clock import FrozenClock
-from bot.domain.inbox import InboxCounts, InboxKind, InboxState, NewInboxItem
+from bot.core.status import InboxStatus
+from bot.domain.inbox import InboxKind, InboxState, NewInboxItem
 from bot.storage.db import Database
 from bot.storage.repositories.inbox import InboxRepo
 
@@ -202,7 +203,7 @@ async def test_counts_pending_dead_unreadable_and_the_oldest_pending(
 ) -> None:
     """Counts split by state; the oldest pending is the earliest arrival still waiting."""
     repo = InboxRepo(db, clock)
-    assert await repo.counts() == InboxCounts()
+    assert await repo.counts() == InboxStatus()
     arrived = clock.now()
     await repo.add(message("gone", "x"))
     clock.advance(10)
@@ -214,7 +215,7 @@ async def test_counts_pending_dead_unreadable_and_the_oldest_pending(
     await repo.mark_done([claimed["gone"]])
     await repo.mark_dead(claimed["bad"], "RuntimeError: boom")
     counts = await repo.counts()
-    assert counts == InboxCounts(
+    assert counts == InboxStatus(
         pending=2, dead=1, unreadable=1, oldest_pending_at=arrived + timedelta(seconds=10)
     )
 

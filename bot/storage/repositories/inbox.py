@@ -9,8 +9,9 @@ from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, u
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.ids import InboxId
-from bot.domain.inbox import InboxCounts, InboxItem, InboxKind, InboxState, NewInboxItem
-from bot.storage.db import Database, table_of
+from bot.core.status import InboxStatus
+from bot.domain.inbox import InboxItem, InboxKind, InboxState, NewInboxItem
+from bot.storage.db import Database, Upsert, table_of
 from bot.storage.models import InboxRow
 
 _T = table_of(InboxRow)
@@ -26,24 +27,7 @@ class InboxRepo:
 
     async def add(self, item: NewInboxItem) -> InboxId | None:
         """Store ``item``; return its id, or None when that provider ref is already stored."""
-        now = self._clock.now()
-        state = _first_state(item)
-        stmt = (
-            self._db.insert(_T)
-            .values(
-                platform=item.platform[:32],
-                provider_ref=item.provider_ref[:200],
-                kind=item.kind.value,
-                chat_key=item.chat_key[:300],
-                payload=item.payload,
-                state=state.value,
-                attempts=0,
-                next_attempt_at=now,
-                received_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=[_T.c.platform, _T.c.provider_ref])
-            .returning(_T.c.id)
-        )
+        stmt = self._insert([item]).returning(_T.c.id)
         async with self._db.write() as session:
             row = (await session.execute(stmt)).first()
         return InboxId(row[0]) if row is not None else None
@@ -56,6 +40,12 @@ class InboxRepo:
         """
         if not items:
             return 0
+        stmt = self._insert(items).returning(_T.c.id)
+        async with self._db.write() as session:
+            return len((await session.execute(stmt)).all())
+
+    def _insert(self, items: Sequence[NewInboxItem]) -> Upsert:
+        """Return the INSERT of ``items`` that skips provider refs already stored."""
         now = self._clock.now()
         rows = [
             {
@@ -64,25 +54,18 @@ class InboxRepo:
                 "kind": item.kind.value,
                 "chat_key": item.chat_key[:300],
                 "payload": item.payload,
-                "state": (
-                    InboxState.UNREADABLE
-                    if item.kind is InboxKind.UNREADABLE
-                    else InboxState.PENDING
-                ).value,
+                "state": _first_state(item).value,
                 "attempts": 0,
                 "next_attempt_at": now,
                 "received_at": now,
             }
             for item in items
         ]
-        stmt = (
+        return (
             self._db.insert(_T)
             .values(rows)
             .on_conflict_do_nothing(index_elements=[_T.c.platform, _T.c.provider_ref])
-            .returning(_T.c.id)
         )
-        async with self._db.write() as session:
-            return len((await session.execute(stmt)).all())
 
     async def state_of(self, platform: str, provider_ref: str) -> InboxState | None:
         """Return where the item with this provider ref is, or None when none is stored."""
@@ -229,14 +212,14 @@ class InboxRepo:
                 )
             )
 
-    async def counts(self) -> InboxCounts:
+    async def counts(self) -> InboxStatus:
         """Return how many items wait, died or could not be read."""
         stmt = select(_T.c.state, func.count(), func.min(_T.c.received_at)).group_by(_T.c.state)
         async with self._db.read() as session:
             rows = (await session.execute(stmt)).all()
         by_state = {state: (count, oldest) for state, count, oldest in rows}
         pending, oldest = by_state.get(_PENDING, (0, None))
-        return InboxCounts(
+        return InboxStatus(
             pending=pending,
             dead=by_state.get(InboxState.DEAD.value, (0, None))[0],
             unreadable=by_state.get(InboxState.UNREADABLE.value, (0, None))[0],
