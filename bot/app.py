@@ -7,8 +7,6 @@ theirs (``handlers.FEATURES``); nothing here names a platform or a feature.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,13 +33,16 @@ from bot.outbox.port import OutboxPort, WorkSignal
 from bot.outbox.preflight import DeliveryPreflight
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.receipts import DeliveryReceipts
+from bot.outbox.reclaim import Reclaimer
 from bot.outbox.settings import WorkerSettings
 from bot.outbox.worker import OutboxWorker
 from bot.status import ServiceStatus
 from bot.storage.db import Database
 from bot.storage.leader import LeaderLock, leader_lock_for
+from bot.storage.liveness import LockLiveness, new_worker_id
 from bot.storage.repositories import Repositories
 from bot.storage.repositories.outbox import OutboxRepo
+from bot.storage.repositories.outbox_workers import OutboxWorkerRepo
 from handlers import build_dispatcher, declared_jobs, flow_table, register_commands
 from handlers.context import AdminPolicy, HandlerContext
 from handlers.dispatch import Dispatcher
@@ -248,8 +249,9 @@ def build_service(
         repos.recipients,
         channels,
         {name: RateLimiter(policy) for name, policy in policies.items()},
-        worker_id=f"{socket.gethostname()}:{os.getpid()}",
+        worker_id=new_worker_id(),
         clock=clock,
+        reclaimer=Reclaimer(OutboxWorkerRepo(db, clock), LockLiveness(db)),
         settings=WorkerSettings(
             batch_size=config.outbox.batch_size,
             concurrency=config.outbox.workers,

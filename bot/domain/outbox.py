@@ -130,3 +130,12 @@ class OutboxEntry:
     topic_id: int | None
     subscriber_id: int | None
     destination_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reclaimed:
+    """Rows taken back from a dead worker: all of them, and those whose send had started."""
+
+    worker_id: str
+    rows: int
+    in_flight: int

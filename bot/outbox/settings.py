@@ -22,9 +22,8 @@ class WorkerSettings:
     """A chat that must wait longer than this is given back to the queue, not waited for."""
     channel_retry_delay: float = 30.0
     """How long rows of a channel that is not running wait before the next look."""
-    flush_every: int = 100
-    flush_interval: float = 0.5
-    """Outcomes are recorded every ``flush_every`` results or this many seconds."""
+    reclaim_interval: float = 5.0
+    """How often to look for dead workers whose rows can be taken back at once."""
     claim_only: frozenset[tuple[str, str]] | None = None
     """Claim only rows addressed to these ``(channel, chat_id)`` pairs; None claims all.
 

@@ -1,10 +1,12 @@
 """The outbox worker's loop: claim due rows, send them under the rate limits, record outcomes.
 
-Delivery is at-least-once. Outcomes are written in small batches (``batching``), so a process
-that dies mid-batch leaves at most those unrecorded rows in ``sending``; another worker
-reclaims them when their lease expires and sends them again. Idempotency keys stop duplicates
-at enqueue time, not after a crash. What a failure means is decided in ``failures`` (pure);
-when a row may go out is ``pacing``'s; the knobs are one ``WorkerSettings``.
+Delivery is at-least-once. Each send's start is recorded before it goes out and its outcome
+right after (``journal``, group commits shared by the sends in flight), so a process that
+dies re-sends at most the rows that were in flight. Its other claimed rows are taken back at
+once by the next worker that sees its liveness lock gone (``reclaim``), or when their lease
+expires. Idempotency keys stop duplicates at enqueue time. What a failure means is decided
+in ``failures`` (pure); when a row may go out is ``pacing``'s; the knobs are one
+``WorkerSettings``.
 
 A ``RateLimited`` answer is retried after exactly ``retry_after`` and never makes a row fail,
 although the attempt still counts (a later transient error may then give up sooner).
@@ -16,6 +18,7 @@ import asyncio
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -24,10 +27,9 @@ from typing import Protocol
 from bot.core.channel import Channel, ChannelRegistry
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import ChannelError
-from bot.core.ids import ChatId
+from bot.core.ids import ChatId, OutboxId
 from bot.core.messages import DeliveryResult, DeliveryStatus
 from bot.domain.outbox import ClaimedItem, Failed, Outcome, Released, Sent, Skipped
-from bot.outbox.batching import OutcomeBatch
 from bot.outbox.failures import (
     Decision,
     HoldChannel,
@@ -38,10 +40,12 @@ from bot.outbox.failures import (
     decide_failure,
     retry_or_give_up,
 )
+from bot.outbox.journal import SendJournal
 from bot.outbox.pacing import Pacing
 from bot.outbox.port import WorkSignal
 from bot.outbox.preflight import DeliveryPreflight, Skip
 from bot.outbox.ratelimit import RateLimiter
+from bot.outbox.reclaim import Reclaimer
 from bot.outbox.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -64,7 +68,13 @@ class OutboxStore(Protocol):
         skip_channels: Collection[str] = (),
     ) -> list[ClaimedItem]: ...
 
-    async def record_outcomes(self, worker_id: str, outcomes: Sequence[Outcome]) -> object: ...
+    async def record_outcomes(
+        self,
+        worker_id: str,
+        outcomes: Sequence[Outcome],
+        *,
+        started: Collection[OutboxId] = (),
+    ) -> object: ...
 
     async def hold_recipient(self, rate_key: str, until: datetime) -> object: ...
 
@@ -103,6 +113,7 @@ class OutboxWorker:
         monotonic: Callable[[], float] = time.monotonic,
         preflight: DeliveryPreflight | None = None,
         signal: WorkSignal | None = None,
+        reclaimer: Reclaimer | None = None,
     ) -> None:
         self._repo = repo
         self._recipients = recipients
@@ -121,6 +132,14 @@ class OutboxWorker:
         self._wake = signal or WorkSignal()
         self._warned: dict[str, float] = {}
         self._migrated: dict[tuple[str, str], str] = {}
+        self._journal = SendJournal(repo, recipients, worker_id=worker_id)
+        self._reclaimer = reclaimer
+        self._next_sweep = 0.0
+
+    @property
+    def worker_id(self) -> str:
+        """Return the id this worker's claims carry (unique per process start)."""
+        return self._worker_id
 
     @property
     def settings(self) -> WorkerSettings:
@@ -135,16 +154,31 @@ class OutboxWorker:
         """Send until ``stop`` is set; unsent claimed rows are given back on the way out."""
         self._stop = stop
         poll = self._settings.poll_interval
-        while not stop.is_set():
-            self._wake.clear()  # before claiming: a notify() during the claim is not lost
-            try:
-                handled = await self.drain_once()
-            except Exception:
-                log.exception("outbox batch failed; retrying after a pause")
-                await self._pause(max(poll, 1.0))
-                continue
-            if handled == 0:
-                await self._pause(poll, self._wake)
+        if self._reclaimer is not None:
+            await self._reclaimer.start(self._worker_id)
+            self._next_sweep = self._monotonic() + self._settings.reclaim_interval
+        try:
+            while not stop.is_set():
+                self._wake.clear()  # before claiming: a notify() during the claim is not lost
+                try:
+                    await self._sweep_when_due()
+                    handled = await self.drain_once()
+                except Exception:
+                    log.exception("outbox batch failed; retrying after a pause")
+                    await self._pause(max(poll, 1.0))
+                    continue
+                if handled == 0:
+                    await self._pause(poll, self._wake)
+        finally:
+            await self._journal.close()
+            if self._reclaimer is not None:
+                await self._reclaimer.stop()
+
+    async def _sweep_when_due(self) -> None:
+        if self._reclaimer is None or self._monotonic() < self._next_sweep:
+            return
+        self._next_sweep = self._monotonic() + self._settings.reclaim_interval
+        await self._reclaimer.sweep()
 
     async def drain_once(self) -> int:
         """Claim one batch, send it, record the outcomes; return how many rows were handled."""
@@ -161,15 +195,7 @@ class OutboxWorker:
         )
         if not items:
             return 0
-        batch = OutcomeBatch(
-            self._repo,
-            self._recipients,
-            worker_id=self._worker_id,
-            deadline=self._monotonic() + cfg.lease_seconds * _LEASE_SAFETY,
-            monotonic=self._monotonic,
-            flush_every=cfg.flush_every,
-            flush_interval=cfg.flush_interval,
-        )
+        batch = _Batch(self._monotonic() + cfg.lease_seconds * _LEASE_SAFETY)
         try:
             # One task per chat, sending its rows in claim order: a channel reads topics in
             # the order they were queued, while different chats still go out in parallel.
@@ -180,19 +206,19 @@ class OutboxWorker:
                 for chat_items in by_chat.values():
                     group.create_task(self._process_in_order(chat_items, batch))
         finally:
-            await batch.flush(force=True)
+            await self._journal.flush()
         return len(items)
 
-    async def _process_in_order(self, items: list[ClaimedItem], batch: OutcomeBatch) -> None:
+    async def _process_in_order(self, items: list[ClaimedItem], batch: _Batch) -> None:
         for index, item in enumerate(items):
             wait = self._pacing.wait_for(item) if index else 0.0
             if wait > 0:
                 # A later row of a chat that must wait goes back instead of waiting here.
-                batch.add(self._release(item, wait, batch))
+                self._journal.settle(self._release(item, wait, batch))
                 continue
             await self._process(item, batch)
 
-    async def _process(self, item: ClaimedItem, batch: OutcomeBatch) -> None:
+    async def _process(self, item: ClaimedItem, batch: _Batch) -> None:
         item = self._rerouted(item)
         try:
             outcome = await self._deliver(item, batch)
@@ -210,10 +236,9 @@ class OutboxWorker:
             )
         recipient = item.message.recipient
         healthy = isinstance(outcome, Sent) and item.destination_id is not None
-        batch.add(outcome, (recipient.channel, recipient.chat_id) if healthy else None)
-        await batch.flush(force=False)
+        self._journal.settle(outcome, (recipient.channel, recipient.chat_id) if healthy else None)
 
-    async def _deliver(self, item: ClaimedItem, batch: OutcomeBatch) -> Outcome:
+    async def _deliver(self, item: ClaimedItem, batch: _Batch) -> Outcome:
         recipient = item.message.recipient
         channel = self._channel(recipient.channel)
         if channel is None:
@@ -235,6 +260,10 @@ class OutboxWorker:
         async with self._sending:
             if self._stop.is_set():
                 return Released(item.id, self._at(0))
+            # Durable before the request can leave: after a crash, only rows marked so may
+            # have been sent, and only they can arrive twice. Marked before the rate wait, not
+            # after it, so the commit's latency never moves a send off its booked time.
+            await self._journal.started(item.id)
             if limiter is not None:
                 delay = limiter.reserve(item.rate_key, recipient.kind, max_delay=threshold)
                 if delay > threshold:
@@ -258,7 +287,7 @@ class OutboxWorker:
                 return await self._apply(item, exc, self._retry(item, "unexpected", repr(exc)))
         return _on_result(item, result)
 
-    def _release(self, item: ClaimedItem, wait: float, batch: OutcomeBatch) -> Released:
+    def _release(self, item: ClaimedItem, wait: float, batch: _Batch) -> Released:
         return Released(item.id, self._at(self._pacing.release_after(item, wait, batch.released)))
 
     def _retry(self, item: ClaimedItem, error_key: str, detail: str) -> Decision:
@@ -352,6 +381,18 @@ class OutboxWorker:
 
     def _at(self, seconds: float) -> datetime:
         return self._clock.now() + timedelta(seconds=seconds)
+
+
+class _Batch:
+    """One claim's shared state: when sending must stop, and rows released per chat."""
+
+    __slots__ = ("deadline", "released")
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        """Monotonic time after which no new send starts (half the lease is gone)."""
+        self.released: Counter[str] = Counter()
+        """Rows given back per rate key in this batch, to spread their release times."""
 
 
 def _on_result(item: ClaimedItem, result: DeliveryResult) -> Outcome:

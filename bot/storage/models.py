@@ -88,6 +88,8 @@ class OutboxRow(Base):
     next_attempt_at: Mapped[datetime]
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]
+    send_started_at: Mapped[datetime | None]
+    """Set, durably, just before the send of the current claim: the row is then in flight."""
     provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
     provider_status: Mapped[str | None] = mapped_column(String(16))
     error_key: Mapped[str | None] = mapped_column(String(64))
@@ -105,6 +107,17 @@ class OutboxRow(Base):
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_rate_key_status", "rate_key", "status"),
     )
+
+
+class OutboxWorkerRow(Base):
+    """A running outbox worker (one per process start); its liveness is a lock, not this row."""
+
+    __tablename__ = "outbox_workers"
+
+    worker_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
 
 
 class DestinationRow(Base):

@@ -501,7 +501,7 @@ async def test_outcomes_are_written_during_the_batch(
 
     await repo.enqueue([item(f"k{n}", str(n)) for n in range(5)])
     channel.script["4"] = [wait_for_first_row]
-    await make_worker(concurrency=1, flush_every=2).drain_once()
+    await make_worker(concurrency=1).drain_once()
     assert seen == ["sent"]
 
 
@@ -633,24 +633,50 @@ async def test_the_preflight_skips_or_templates_before_sending(
     assert (stored["n1"].status, stored["n1"].last_error) == ("skipped", "outside_window")
 
 
-async def test_a_failed_mid_batch_flush_keeps_the_results_for_the_next(
+async def test_a_failed_outcome_write_keeps_the_results_for_the_next(
     repo: OutboxRepo, channel: ScriptedChannel, make_worker: WorkerFactory, db: Database
 ) -> None:
-    """If recording outcomes fails once, they are written by a later flush and nothing resends."""
+    """If recording outcomes fails once, they are written by a later commit and nothing resends."""
     real = repo.record_outcomes
     calls: list[int] = []
 
-    async def flaky(worker_id: str, outcomes: Any) -> None:
-        calls.append(len(outcomes))
-        if len(calls) == 1:
-            raise RuntimeError("database is locked")
-        await real(worker_id, outcomes)
+    async def flaky(worker_id: str, outcomes: Any, *, started: Any = ()) -> None:
+        if outcomes:
+            calls.append(len(outcomes))
+            if len(calls) == 1:
+                raise RuntimeError("database is locked")
+        await real(worker_id, outcomes, started=started)
 
     repo.record_outcomes = flaky  # type: ignore[method-assign]
     await repo.enqueue([item(f"k{n}", str(n)) for n in range(6)])
-    await make_worker(concurrency=1, flush_every=2).drain_once()
+    await make_worker(concurrency=1).drain_once()
     stored = await rows(db)
-    assert {r.status for r in stored.values()} == {"sent"}
-    assert len(channel.sent) == 6
-    assert calls[0] == 2
-    assert sum(calls[1:]) == 6  # the first two were recorded later, not lost
+    sent = [m.recipient.chat_id for m in channel.sent]
+    assert len(sent) == len(set(sent)) >= 5  # nothing twice; at most the start that shared
+    # the failed commit was held back, and that row waits for its retry
+    assert {k: r.status for k, r in stored.items()} == {
+        f"k{n}": "sent" if str(n) in sent else "pending" for n in range(6)
+    }
+    # Every row's outcome was recorded after the failure (the held-back row's retry too).
+    assert sum(calls[1:]) == 6
+
+
+async def test_a_failed_start_write_sends_nothing_and_retries_the_row(
+    repo: OutboxRepo, channel: ScriptedChannel, make_worker: WorkerFactory, db: Database
+) -> None:
+    """A send whose start could not be recorded is not sent; the row is retried, not lost."""
+    real = repo.record_outcomes
+    failed: list[Any] = []
+
+    async def flaky(worker_id: str, outcomes: Any, *, started: Any = ()) -> None:
+        if started and not failed:
+            failed.append(list(started))
+            raise RuntimeError("database is locked")
+        await real(worker_id, outcomes, started=started)
+
+    repo.record_outcomes = flaky  # type: ignore[method-assign]
+    await repo.enqueue([item("k0", "0")])
+    await make_worker(concurrency=1).drain_once()
+    assert channel.sent == []
+    row = (await rows(db))["k0"]
+    assert (row.status, row.error_key, row.send_started_at) == ("pending", "unexpected", None)

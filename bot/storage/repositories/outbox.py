@@ -124,6 +124,7 @@ class OutboxRepo(OutboxReports):
                 claimed_by=worker_id,
                 lease_until=now + timedelta(seconds=lease_seconds),
                 attempts=_T.c.attempts + 1,
+                send_started_at=None,
             )
             .returning(*_T.c)
         )
@@ -132,9 +133,18 @@ class OutboxRepo(OutboxReports):
         ordered = sorted(rows, key=lambda r: (r["next_attempt_at"], r["id"]))
         return [_claimed(row) for row in ordered]
 
-    async def record_outcomes(self, worker_id: str, outcomes: Sequence[Outcome]) -> None:
-        """Settle claimed rows; rows no longer leased to ``worker_id`` are left alone."""
-        if not outcomes:
+    async def record_outcomes(
+        self,
+        worker_id: str,
+        outcomes: Sequence[Outcome],
+        *,
+        started: Collection[OutboxId] = (),
+    ) -> None:
+        """Mark ``started`` rows in flight and settle ``outcomes``, in one transaction.
+
+        Rows no longer leased to ``worker_id`` are left alone.
+        """
+        if not outcomes and not started:
             return
         now = self._clock.now()
         groups: dict[type, list[dict[str, Any]]] = {}
@@ -142,6 +152,16 @@ class OutboxRepo(OutboxReports):
             groups.setdefault(type(outcome), []).append(_params_for(outcome, now, worker_id))
         applied = 0
         async with self._db.write() as session:
+            if started:
+                await session.execute(
+                    update(_T)
+                    .where(
+                        _T.c.id.in_(sorted(started)),
+                        _T.c.status == "sending",
+                        _T.c.claimed_by == worker_id,
+                    )
+                    .values(send_started_at=now)
+                )
             for kind, params in groups.items():
                 result = await session.execute(_SETTLE[kind], params)
                 applied += max(result.rowcount, 0)  # type: ignore[attr-defined]
