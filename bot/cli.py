@@ -211,12 +211,30 @@ def bench_relay(
 @bench_app.command("telegram")
 def bench_telegram(
     recipients: Annotated[int, typer.Option(min=1, help="Private chats to message.")] = 3000,
+    kill_at: Annotated[
+        str | None,
+        typer.Option(
+            help="Shares of the fan-out (e.g. 0.3,0.5,0.8) at which to kill -9 the service "
+            "and restart it on the same database."
+        ),
+    ] = None,
 ) -> None:
     """Send to N chats through the service against a fake Bot API with Telegram's limits."""
     from bot.logs import configure_logging
     from bot.tools.bench_platforms import format_platform_bench, run_platform_bench
 
     configure_logging("WARNING", "text")
+    if kill_at is not None:
+        from bot.tools.bench_kill import format_kill_bench, run_kill_bench
+
+        try:
+            shares = [float(part) for part in kill_at.split(",") if part.strip()]
+        except ValueError:
+            raise typer.BadParameter("--kill-at takes shares such as 0.3,0.5,0.8") from None
+        if not shares or not all(0 < s < 1 for s in shares):
+            raise typer.BadParameter("--kill-at shares must lie between 0 and 1")
+        typer.echo(format_kill_bench(asyncio.run(run_kill_bench(recipients, shares))))
+        return
     result = asyncio.run(run_platform_bench("telegram", recipients))
     typer.echo(format_platform_bench(result))
 

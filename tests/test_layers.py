@@ -21,6 +21,7 @@ WIRING = {
     "bot/cli.py",
     "bot/runtime.py",
     "bot/tools/bench_outbox.py",
+    "bot/tools/bench_kill.py",
     "bot/tools/bench_platforms.py",
     "bot/tools/bench_relay.py",
     "bot/tools/chat.py",

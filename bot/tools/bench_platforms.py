@@ -71,9 +71,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _start_fake(
+async def start_fake(
     platform: str, recipients: int, rate: float, workdir: Path
 ) -> tuple[asyncio.subprocess.Process, str]:
+    """Start the fake platform in its own process; return it and its base URL."""
     if not SERVER.is_file():
         raise RuntimeError(
             f"the fake platform servers live in {SERVER}: run from a source checkout"
@@ -105,6 +106,13 @@ async def _start_fake(
 
 
 def _config(platform: str, fake_url: str, workdir: Path, sender_rate: float) -> Any:
+    return build_config(*config_data(platform, fake_url, workdir, sender_rate))
+
+
+def config_data(
+    platform: str, fake_url: str, workdir: Path, sender_rate: float
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return the service's config table and environment for a run against the fake."""
     web_port = _free_port()
     data: dict[str, Any] = {
         "database": {"url": f"sqlite+aiosqlite:///{workdir / 'bench.db'}"},
@@ -130,10 +138,11 @@ def _config(platform: str, fake_url: str, workdir: Path, sender_rate: float) -> 
         }
         data["twilio"] = {"api_base_url": fake_url}
         environ.update(MINBAR_TWILIO__ACCOUNT_SID=SID, MINBAR_TWILIO__AUTH_TOKEN=AUTH)
-    return build_config(data, environ)
+    return data, environ
 
 
-def _recipient(platform: str, index: int) -> Recipient:
+def recipient_of(platform: str, index: int) -> Recipient:
+    """Return bench recipient ``index`` on ``platform``."""
     if platform == "telegram":
         return Recipient(ChannelName("telegram"), ChatId(str(FIRST_CHAT + index)))
     return Recipient(ChannelName("whatsapp"), ChatId(f"+23480{index:08d}"))
@@ -146,7 +155,7 @@ async def run_platform_bench(
     limit = 30.0 if platform == "telegram" else platform_rate
     with tempfile.TemporaryDirectory(prefix=f"minbar-bench-{platform}-") as tmp:
         workdir = Path(tmp)
-        proc, fake_url = await _start_fake(platform, recipients, platform_rate, workdir)
+        proc, fake_url = await start_fake(platform, recipients, platform_rate, workdir)
         try:
             service = build_service(_config(platform, fake_url, workdir, sender_rate))
             runtime = Runtime(service, lead=False)
@@ -163,7 +172,7 @@ async def run_platform_bench(
                     NewOutboxItem(
                         f"bench:{index}",
                         text_message(
-                            _recipient(platform, index),
+                            recipient_of(platform, index),
                             [bold("Ramadan Umrah"), plain(f" — offer {index} for you & family")],
                             kind="broadcast",
                         ),
@@ -172,7 +181,7 @@ async def run_platform_bench(
                 ]
                 await service.ctx.outbox.enqueue(items)
                 service.worker.notify()
-                stats = await _wait_for_all(fake_url, recipients, limit)
+                stats = await wait_for_all(fake_url, recipients, limit)
             finally:
                 await runtime.stop()
             wall = time.monotonic() - started
@@ -183,7 +192,8 @@ async def run_platform_bench(
     return PlatformBenchResult(platform, recipients, limit, stats, peak, wall)
 
 
-async def _wait_for_all(fake_url: str, recipients: int, limit: float) -> dict[str, Any]:
+async def wait_for_all(fake_url: str, recipients: int, limit: float) -> dict[str, Any]:
+    """Wait until the fake has a message for every recipient (or a deadline); return stats."""
     deadline = time.monotonic() + recipients / limit * 1.5 + 60
     async with httpx.AsyncClient(timeout=5) as client:
         while True:

@@ -50,12 +50,12 @@ class OutboxWorkerRepo:
         return sorted((leased | registered) - {worker_id})
 
     async def reclaim(self, worker_id: str) -> Reclaimed:
-        """Give every row leased to ``worker_id`` back, due now, and forget the worker.
+        """Give every row leased to ``worker_id`` back and forget the worker.
 
-        A row whose send had not started gets its attempt back; one whose send had started
-        keeps it (the message may have gone out, and may now go out twice).
+        The rows keep their due time, so they go out first, in their order. A row whose send
+        had not started gets its attempt back; one whose send had started keeps it (the
+        message may have gone out, and may now go out twice).
         """
-        now = self._clock.now()
         mine = (_OUT.c.status == "sending", _OUT.c.claimed_by == worker_id)
         count = select(func.count(), func.count(_OUT.c.send_started_at)).where(*mine)
         give_back = (
@@ -65,7 +65,6 @@ class OutboxWorkerRepo:
                 status="pending",
                 claimed_by=None,
                 lease_until=None,
-                next_attempt_at=now,
                 attempts=case(
                     (_OUT.c.send_started_at.is_(None), _OUT.c.attempts - 1),
                     else_=_OUT.c.attempts,
