@@ -19,15 +19,14 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from bot.core.channel import Channel, ChannelRegistry
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import ChannelError
-from bot.core.ids import ChatId, OutboxId
+from bot.core.ids import ChatId
 from bot.core.messages import DeliveryResult, DeliveryStatus
 from bot.domain.outbox import ClaimedItem, Failed, Outcome, Released, Sent, Skipped
 from bot.outbox.failures import (
@@ -47,52 +46,13 @@ from bot.outbox.preflight import DeliveryPreflight, Skip
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.reclaim import Reclaimer
 from bot.outbox.settings import WorkerSettings
+from bot.outbox.stores import OutboxStore, RecipientStore
 
 log = logging.getLogger(__name__)
 
 # Stop sending a claimed row once half its lease is gone, so a slow batch never overlaps
 # with the worker that reclaims it.
 _LEASE_SAFETY = 0.5
-
-
-class OutboxStore(Protocol):
-    """The part of ``OutboxRepo`` the worker uses."""
-
-    async def claim_due(
-        self,
-        worker_id: str,
-        limit: int,
-        lease_seconds: float,
-        *,
-        only: Collection[tuple[str, str]] | None = None,
-        skip_channels: Collection[str] = (),
-    ) -> list[ClaimedItem]: ...
-
-    async def record_outcomes(
-        self,
-        worker_id: str,
-        outcomes: Sequence[Outcome],
-        *,
-        started: Collection[OutboxId] = (),
-    ) -> object: ...
-
-    async def hold_recipient(self, rate_key: str, until: datetime) -> object: ...
-
-    async def hold_channel(self, channel: str, until: datetime) -> object: ...
-
-    async def reroute_chat(self, channel: str, old_chat_id: str, new_chat_id: str) -> object: ...
-
-
-class RecipientStore(Protocol):
-    """The part of ``RecipientStateRepo`` the worker uses."""
-
-    async def record_error(
-        self, channel: str, chat_id: str, error_key: str, detail: str, *, deactivate: bool
-    ) -> object: ...
-
-    async def record_ok(self, channel: str, chat_id: str) -> object: ...
-
-    async def replace_chat_id(self, channel: str, old: str, new: str) -> object: ...
 
 
 class OutboxWorker:
