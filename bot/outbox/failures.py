@@ -1,8 +1,9 @@
 """The failure policy, pure: a send error becomes an outcome for the row and effects to apply.
 
 Nothing here touches the database or a limiter; the worker applies the effects. So every rule
-(429 holds exactly its scope, a migration reroutes, a permanent error is recorded on the chat
-and never retried, transient errors back off until ``max_attempts``) is tested as a table.
+(429 holds exactly its scope, a channel-wide one with jitter; a migration reroutes; a permanent
+error is recorded on the chat and never retried; transient errors back off until
+``max_attempts``) is tested as a table.
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ class Decision:
     effects: Sequence[Effect] = ()
 
 
+def channel_jitter(retry_after: float, rng: random.Random) -> float:
+    """Return the extra wait added to a channel-wide hold: up to 10 % of it, 0.1-5 s."""
+    return rng.uniform(0.0, min(5.0, max(0.1, 0.1 * retry_after)))
+
+
 def clip(text: str) -> str:
     """Return ``text`` cut to what a row's error column keeps."""
     return text[:DETAIL_MAX]
@@ -89,12 +95,16 @@ def decide_failure(
     """Return the outcome and effects of ``exc`` raised while sending ``item``."""
     recipient = item.message.recipient
     if isinstance(exc, RateLimited):
-        until = now + timedelta(seconds=exc.retry_after)
-        hold: Effect = (
-            HoldChannel(recipient.channel, exc.retry_after)
-            if exc.scope == "channel"
-            else HoldChat(item.rate_key, exc.retry_after)
-        )
+        hold: Effect
+        if exc.scope == "channel":
+            # Jittered, so the chats (and other processes on the token) do not all resume on
+            # the same instant and trip the limit again.
+            seconds = exc.retry_after + channel_jitter(exc.retry_after, rng)
+            hold = HoldChannel(recipient.channel, seconds)
+        else:
+            seconds = exc.retry_after
+            hold = HoldChat(item.rate_key, seconds)
+        until = now + timedelta(seconds=seconds)
         return Decision(Retry(item.id, until, exc.error_key, clip(exc.detail)), [hold])
     if isinstance(exc, DestinationMigrated):
         move = Reroute(recipient.channel, recipient.chat_id, exc.new_chat_id)

@@ -52,6 +52,7 @@ class Rejected:
     error_code: int
     description: str
     parameters: dict[str, Any] | None = None
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass(slots=True)

@@ -232,9 +232,10 @@ class FakeTelegramState:
         chat = self._find_chat(p)
         pending = self.flood.pending_retry_after(chat.id)
         if pending is not None:
+            seconds, violation = pending
             # A client that sends before its retry_after elapsed is misbehaving; count it.
-            self.violations += 1
-            self._too_many(pending)
+            self.violations += violation
+            self._too_many(seconds)
         return chat
 
     def _find_chat(self, p: dict[str, Any]) -> ChatState:

@@ -51,28 +51,54 @@ class TokenBucket:
 
 
 class FloodControl:
-    """The overall bucket plus one bucket per chat, and the chats' pending retry_after."""
+    """The overall bucket plus one bucket per chat, and the pending retry_after windows.
 
-    def __init__(self, limits: RateLimits, clock: Callable[[], float] = time.monotonic) -> None:
+    Like Telegram, an exhausted overall bucket refuses every chat (a bot-wide window), while
+    an exhausted chat bucket refuses only that chat. A send inside a window already announced
+    is a violation; for a bot-wide window, requests that arrive within ``in_flight_grace`` of
+    the announcement were already on their way and are not the client's fault.
+    """
+
+    def __init__(
+        self,
+        limits: RateLimits,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        in_flight_grace: float = 0.25,
+    ) -> None:
         self.limits = limits
         self._clock = clock
         self._overall = TokenBucket(limits.overall_rate, limits.overall_burst, clock)
         self._chats: dict[int, TokenBucket] = {}
         self._retry_until: dict[int, float] = {}
+        self._bot_until = -math.inf
+        self._bot_announced = -math.inf
+        self._bot_imposed: int | None = None
+        self.in_flight_grace = in_flight_grace
 
-    def pending_retry_after(self, chat_id: int) -> int | None:
-        """Return the seconds still to wait for a chat already told to wait, else None."""
+    def impose_bot_wide(self, retry_after: int) -> None:
+        """Refuse the next send to any chat with a bot-wide ``retry_after`` (a shared token)."""
+        self._bot_imposed = retry_after
+
+    def pending_retry_after(self, chat_id: int) -> tuple[int, bool] | None:
+        """Return the seconds left in a window over the chat and if sending now is a violation."""
+        now = self._clock()
         until = self._retry_until.get(chat_id)
-        if until is None:
-            return None
-        left = until - self._clock()
-        if left <= 0:
+        if until is not None and until <= now:
             del self._retry_until[chat_id]
-            return None
-        return max(1, math.ceil(left))
+            until = None
+        if until is not None:
+            return max(1, math.ceil(until - now)), True
+        if self._bot_until > now:
+            late = now - self._bot_announced > self.in_flight_grace
+            return max(1, math.ceil(self._bot_until - now)), late
+        return None
 
     def admit(self, chat_id: int, is_private: bool) -> int | None:
         """Take a token for one message; return the retry_after in seconds when refused."""
+        if self._bot_imposed is not None:
+            retry_after, self._bot_imposed = self._bot_imposed, None
+            return self._open_bot_window(retry_after)
         if not self.limits.enabled:
             return None
         bucket = self._chats.get(chat_id)
@@ -83,7 +109,10 @@ class FloodControl:
                 else (self.limits.group_rate, self.limits.group_burst)
             )
             bucket = self._chats[chat_id] = TokenBucket(rate, burst, self._clock)
-        wait = max(self._overall.wait_time(), bucket.wait_time())
+        overall_wait = self._overall.wait_time()
+        if overall_wait > 0:
+            return self._open_bot_window(max(1, math.ceil(overall_wait)))
+        wait = bucket.wait_time()
         if wait > 0:
             retry_after = max(1, math.ceil(wait))
             self._retry_until[chat_id] = self._clock() + retry_after
@@ -91,3 +120,9 @@ class FloodControl:
         self._overall.take()
         bucket.take()
         return None
+
+    def _open_bot_window(self, retry_after: int) -> int:
+        now = self._clock()
+        self._bot_until = now + retry_after
+        self._bot_announced = now
+        return retry_after

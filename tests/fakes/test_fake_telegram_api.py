@@ -278,6 +278,41 @@ async def test_overall_bucket_is_30_per_second(clock: ManualClock) -> None:
     assert statuses == [200] * 30 + [429]
 
 
+async def test_an_exhausted_overall_bucket_refuses_every_chat(clock: ManualClock) -> None:
+    """After the overall 429 another user is refused too; sending late counts as a violation."""
+    async with FakeTelegramApi.running(clock=clock, limits=RateLimits()) as api:
+        for user in range(1, 33):
+            api.add_private_chat(user)
+        for u in range(1, 31):
+            await call(api, "sendMessage", chat_id=u, text="b")
+        status, body = await call(api, "sendMessage", chat_id=31, text="b")
+        assert (status, body["parameters"]) == (429, {"retry_after": 1})
+        clock.now += 0.5
+        assert (await call(api, "sendMessage", chat_id=32, text="b"))[0] == 429
+        assert api.violations == 1
+        clock.now += 0.5
+        assert (await call(api, "sendMessage", chat_id=32, text="b"))[0] == 200
+
+
+async def test_an_imposed_bot_wide_429_spares_requests_already_in_flight(
+    clock: ManualClock,
+) -> None:
+    """A send within the in-flight grace of a bot-wide 429 is refused but not counted."""
+    async with FakeTelegramApi.running(clock=clock, limits=RateLimits()) as api:
+        api.add_private_chat(1)
+        api.add_private_chat(2)
+        api.flood.impose_bot_wide(4)
+        status, body = await call(api, "sendMessage", chat_id=1, text="x")
+        assert (status, body["parameters"]) == (429, {"retry_after": 4})
+        assert (await call(api, "sendMessage", chat_id=2, text="x"))[0] == 429
+        assert api.violations == 0
+        clock.now += 1.0
+        assert (await call(api, "sendMessage", chat_id=2, text="x"))[0] == 429
+        assert (api.violations, api.count_429) == (1, 3)
+        clock.now += 3.0
+        assert (await call(api, "sendMessage", chat_id=2, text="x"))[0] == 200
+
+
 async def test_get_updates_offsets_confirm_and_limit(fake: FakeTelegramApi) -> None:
     """Updates stay until an offset above their id confirms them; negative offsets keep the tail."""
     ids = [fake.push_message(USER, USER, f"m{i}") for i in range(4)]

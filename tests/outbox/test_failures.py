@@ -70,8 +70,30 @@ def test_a_channel_wide_limit_holds_the_whole_channel() -> None:
         rng=random.Random(),
     )
     assert isinstance(decision.outcome, Retry)
-    assert decision.outcome.next_attempt_at == NOW + timedelta(seconds=300)
-    assert list(decision.effects) == [HoldChannel("telegram", 300.0)]
+    [hold] = decision.effects
+    assert isinstance(hold, HoldChannel)
+    assert hold.channel == "telegram"
+    assert 300.0 <= hold.seconds <= 305.0
+    assert decision.outcome.next_attempt_at == NOW + timedelta(seconds=hold.seconds)
+
+
+@pytest.mark.parametrize("retry_after", [1.0, 7.0, 120.0])
+def test_a_bot_wide_429_holds_the_channel_for_retry_after_plus_jitter(retry_after: float) -> None:
+    """A channel-scoped 429 waits at least retry_after, plus at most 10 % (0.1 s to 5 s) more."""
+    holds = set()
+    for seed in range(20):
+        decision = decide_failure(
+            _item(),
+            RateLimited(retry_after, "flood", scope="channel"),
+            now=NOW,
+            settings=SETTINGS,
+            rng=random.Random(seed),
+        )
+        [hold] = decision.effects
+        assert isinstance(hold, HoldChannel)
+        assert retry_after <= hold.seconds <= retry_after + min(5.0, max(0.1, retry_after / 10))
+        holds.add(hold.seconds)
+    assert len(holds) > 1  # jittered, not one fixed extra
 
 
 def test_a_migrated_group_is_rerouted_and_retried_at_once() -> None:

@@ -33,6 +33,7 @@ from bot.channels.telegram.intake import (
     take_update,
     webhook_health,
 )
+from bot.channels.telegram.pace import ChatPace
 from bot.channels.telegram.platform import TELEGRAM_CAPABILITIES
 from bot.channels.telegram.render import render_html
 from bot.channels.telegram.sending import edit_part, send_part
@@ -47,7 +48,7 @@ from bot.core.channel import (
 from bot.core.clock import Clock, SystemClock
 from bot.core.errors import ConfigError, PermanentError
 from bot.core.ids import ChannelName
-from bot.core.messages import DeliveryResult, OutboundMessage
+from bot.core.messages import ChatKind, DeliveryResult, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class TelegramChannel:
         clock: Clock | None = None,
         link_preview: Mapping[str, bool] | None = None,
         on_unreadable: UnreadableHandler = log_unreadable,
+        pace: ChatPace | None = None,
     ) -> None:
         if webhook_secret is not None and not _SECRET_RE.fullmatch(webhook_secret):
             raise ConfigError("telegram.webhook_secret: use 1-256 of A-Z a-z 0-9 _ -")
@@ -92,6 +94,8 @@ class TelegramChannel:
         self._get_updates_request = get_updates_request
         self._clock = clock or SystemClock()
         self._on_unreadable = on_unreadable
+        # Recent sends per chat tell a chat's own 429 from a bot-wide one (``pace``).
+        self._pace = pace or ChatPace()
         self._bot: TelegramBot | None = None
         self._poller: TelegramPoller | None = None
         self._poll_stop = asyncio.Event()
@@ -198,15 +202,19 @@ class TelegramChannel:
             parts = render_html(message)
         except ValueError as exc:
             raise PermanentError("invalid_message", str(exc)) from exc
-        chat_id = _chat_ref(message.recipient.chat_id)
+        recipient = message.recipient
+        chat_id = _chat_ref(recipient.chat_id)
+        private = recipient.kind is ChatKind.PRIVATE
         if message.edit_of is not None:
-            return await edit_part(bot, chat_id, message.edit_of, parts)
+            scope = self._pace.note(recipient.chat_id, private=private)
+            return await edit_part(bot, chat_id, message.edit_of, parts, rate_scope=scope)
         first_id: int | None = None
         for part in parts:
+            scope = self._pace.note(recipient.chat_id, private=private)
             try:
-                sent = await send_part(bot, chat_id, message.recipient.thread_id, part)
+                sent = await send_part(bot, chat_id, recipient.thread_id, part)
             except TelegramError as exc:
-                raise map_telegram_error(exc) from exc
+                raise map_telegram_error(exc, rate_scope=scope) from exc
             first_id = sent.message_id if first_id is None else first_id
         return DeliveryResult(provider_message_id=str(first_id))
 

@@ -19,6 +19,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram.pace import RateScope
 from bot.core.errors import (
     ChannelError,
     ChannelUnavailable,
@@ -45,19 +46,35 @@ _FORBIDDEN_KEYS = (
     ("can't initiate conversation", "not_started"),
 )
 
+# A group or channel that exists but where the bot may not post (platform-facts 1.4): the
+# admins must fix its rights, so it is a destination fault, recorded after the first refusal.
+_CANNOT_POST_KEYS = (
+    "not enough rights",
+    "need administrator rights",
+    "have no rights to send",
+    "chat_write_forbidden",
+    "chat_send_plain_forbidden",
+)
+
 _REJECTED = (
     "invalid_token: Telegram answered 401/404 to the bot token; "
     "check MINBAR_TELEGRAM__TOKEN (and telegram.base_url)"
 )
 
 
-def map_telegram_error(exc: TelegramError) -> ChannelError:
-    """Return the neutral error for a PTB exception (raise it ``from exc``)."""
+def map_telegram_error(exc: TelegramError, *, rate_scope: RateScope = "channel") -> ChannelError:
+    """Return the neutral error for a PTB exception (raise it ``from exc``).
+
+    ``rate_scope`` is what a 429 holds: the caller knows whether the chat's own pace explains
+    it (``pace``); without that knowledge the whole bot waits, which can never overrun a limit.
+    """
     # Order matters: BadRequest and TimedOut are subclasses of NetworkError.
     if isinstance(exc, RetryAfter):
-        return RateLimited(retry_after_seconds(exc), exc.message)
+        return RateLimited(retry_after_seconds(exc), exc.message, scope=rate_scope)
     if isinstance(exc, ChatMigrated):
         return DestinationMigrated(str(exc.new_chat_id), exc.message)
+    if isinstance(exc, Forbidden | BadRequest) and _cannot_post(exc.message):
+        return DestinationInvalid("cannot_post", exc.message)
     if isinstance(exc, Forbidden):
         return RecipientUnreachable(forbidden_key(exc.message), exc.message)
     if isinstance(exc, InvalidToken):
@@ -73,6 +90,11 @@ def map_telegram_error(exc: TelegramError) -> ChannelError:
     if isinstance(exc, Conflict):
         return TransientError("conflict", exc.message)
     return PermanentError("telegram_error", exc.message)
+
+
+def _cannot_post(description: str) -> bool:
+    lowered = description.lower()
+    return any(key in lowered for key in _CANNOT_POST_KEYS)
 
 
 def forbidden_key(description: str) -> str:

@@ -7,15 +7,21 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.channels.telegram.errors import map_telegram_error
+from bot.channels.telegram.pace import RateScope
 from bot.channels.telegram.render import RenderedTelegram
 from bot.core.errors import PermanentError
 from bot.core.messages import DeliveryResult
 
 
 async def edit_part(
-    bot: Bot, chat_id: int | str, edit_of: str, parts: list[RenderedTelegram]
+    bot: Bot,
+    chat_id: int | str,
+    edit_of: str,
+    parts: list[RenderedTelegram],
+    *,
+    rate_scope: RateScope = "channel",
 ) -> DeliveryResult:
-    """Replace the text and keyboard of an earlier message."""
+    """Replace the text and keyboard of an earlier message; a 429 holds ``rate_scope``."""
     if len(parts) != 1 or parts[0].photo_url is not None:
         raise PermanentError("invalid_edit", "an edit must be one text message")
     try:
@@ -44,9 +50,9 @@ async def edit_part(
             return DeliveryResult(provider_message_id=edit_of)
         if "message to edit not found" in lowered:
             raise PermanentError("edit_target_missing", exc.message) from exc
-        raise map_telegram_error(exc) from exc
+        raise map_telegram_error(exc, rate_scope=rate_scope) from exc
     except TelegramError as exc:
-        raise map_telegram_error(exc) from exc
+        raise map_telegram_error(exc, rate_scope=rate_scope) from exc
     return DeliveryResult(provider_message_id=edit_of)
 
 
