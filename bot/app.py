@@ -128,6 +128,7 @@ def feature_settings(config: Config, review_chats: Sequence[Recipient]) -> Featu
             limit=config.forum.limit,
             backfill=config.forum.backfill,
             fetch_full_text=config.forum.fetch_full_text,
+            late_approval_days=config.forum.late_approval_days,
             poll_interval=config.forum.poll_interval,
             failure_alert_after=config.forum.failure_alert_after,
             digest_time=config.relay.digest_time,

@@ -139,6 +139,8 @@ class ForumSettings(Section):
     timeout: float = Field(10.0, gt=0, le=300)
     failure_alert_after: int = Field(3, ge=1)
     fetch_full_text: bool = False
+    late_approval_days: int = Field(14, ge=0, le=90)
+    """How long a topic held in moderation is still looked for and relayed once approved."""
     user_agent: str = Field("Minbar/0.1 (+forum relay)", min_length=1)
 
     @field_validator("feed_url")

@@ -46,6 +46,8 @@ class RelaySettings:
     fetch_full_text: bool = False
     """Replace the feed's 255-character teaser with the print view's full first post."""
     poll_interval: float = 60.0
+    late_approval_days: int = 14
+    """Topics approved up to this many days after they were posted are still relayed; 0 = off."""
     failure_alert_after: int = 3
     """Consecutive failed polls before the admins hear that the feed is down."""
     digest_time: str = "20:00"

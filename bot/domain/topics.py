@@ -80,3 +80,18 @@ class TopicRecord:
     def decided_or_seen_at(self) -> datetime:
         """Return when the topic's current decision was taken (first sight when unknown)."""
         return self.decided_at or self.first_seen_at
+
+
+@dataclass(frozen=True, slots=True)
+class TopicGap:
+    """A topic id no feed listed although newer ids were: unapproved, deleted or hidden.
+
+    Topic ids are shared by every board, so most gaps are topics a guest will never see; the
+    relay keeps looking for each one until it is found or older than the horizon.
+    """
+
+    topic_id: TopicId
+    noticed_at: datetime
+    """When the id was first found missing (close to when the topic was posted)."""
+    last_probed_at: datetime | None = None
+    probes: int = 0

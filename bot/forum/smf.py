@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import replace
+from datetime import UTC, tzinfo
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -11,10 +13,11 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from bot.core.clock import Clock, SystemClock
 from bot.core.errors import ConfigError
-from bot.core.ids import TopicId
+from bot.core.ids import BoardId, TopicId
 from bot.forum.errors import FeedError
-from bot.forum.printpage import parse_printpage
+from bot.forum.printpage import parse_printpage, parse_printpage_topic
 from bot.forum.smf_parse import RECENT_FEED_MESSAGE, parse_feed
 from bot.forum.source import Topic
 
@@ -26,6 +29,10 @@ MAX_LIMIT = 255
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 _BUNDLED_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+_SCOPE_PARAMS = frozenset({"board", "boards", "c", "limit"})
+_CANONICAL_TOPIC = re.compile(r"""<link\s+rel=["']canonical["']\s+href=["'][^"']*topic=(\d+)\.""")
+_HIDDEN_STATUSES = frozenset({403, 404, 410})
+"""SMF answers 403 "This topic doesn't exist on this board" for an unapproved topic."""
 
 
 class SmfFeedSource:
@@ -33,7 +40,9 @@ class SmfFeedSource:
 
     ``feed_url`` is an http(s) feed URL, ``file:///abs/path`` or ``bundled:<name>`` (a file of
     ``bot/sample_data``). With ``limit_param`` the http URL's ``limit=`` is set on every fetch.
-    The client is closed by :meth:`aclose` only when this source created it.
+    The client is closed by :meth:`aclose` only when this source created it. ``forum_tz`` is
+    the zone SMF writes guest-facing times in (print pages); ``clock`` dates a looked-up topic
+    whose time cannot be read.
     """
 
     def __init__(
@@ -45,6 +54,8 @@ class SmfFeedSource:
         user_agent: str = DEFAULT_USER_AGENT,
         client: httpx.AsyncClient | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        forum_tz: tzinfo | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._url = feed_url.strip()
         self._scheme = _check_feed_url(self._url)
@@ -52,6 +63,8 @@ class SmfFeedSource:
         self._timeout = timeout
         self._headers = {"User-Agent": user_agent, "Accept": "application/xml, text/xml, */*"}
         self._max_bytes = max_bytes
+        self._forum_tz = forum_tz or UTC
+        self._clock = clock or SystemClock()
         self._owns_client = client is None and self._scheme in ("http", "https")
         self._client = client
         if self._owns_client:
@@ -74,6 +87,51 @@ class SmfFeedSource:
             url = with_limit(self._url, limit) if self._limit_param else self._url
             body, content_type = await self._get(url)
         return parse_feed(body, content_type=content_type)[:limit]
+
+    async def fetch_board_topics(self, board_id: BoardId, limit: int) -> list[Topic]:
+        """Fetch one board's news feed (SMF's ``;board=N``) and return up to ``limit`` topics."""
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        if self._scheme not in ("http", "https"):
+            # A saved feed is one window already: its board's topics are that board's feed.
+            topics = await self.fetch_topics(MAX_LIMIT)
+            return [t for t in topics if t.board_id == board_id][:limit]
+        body, content_type = await self._get(with_limit(board_feed_url(self._url, board_id), limit))
+        # The board feed's channel link numbers the board even in rss2 and atom.
+        return [
+            t if t.board_id is not None else replace(t, board_id=board_id)
+            for t in parse_feed(body, content_type=content_type)[:limit]
+        ]
+
+    async def fetch_topic(self, topic_id: TopicId) -> Topic | None:
+        """Return a topic a guest can read now, from its print page; None if hidden or missing.
+
+        The print page names the board but does not number it, so ``board_id`` is None.
+        """
+        if self._scheme not in ("http", "https"):
+            listed = await self.fetch_topics(MAX_LIMIT)
+            return next((t for t in listed if t.topic_id == topic_id), None)
+        try:
+            body, _ = await self._get(printpage_url(self._url, topic_id))
+            page = body.decode("utf-8", errors="replace")
+            printed = parse_printpage_topic(page, forum_tz=self._forum_tz)
+        except FeedError as exc:
+            if exc.kind == "login_page" or exc.status_code in _HIDDEN_STATUSES:
+                return None
+            raise
+        canonical = _CANONICAL_TOPIC.search(page)
+        if canonical is not None and int(canonical.group(1)) != topic_id:
+            raise FeedError("malformed", f"asked for topic {topic_id}, got {canonical.group(1)}")
+        return Topic(
+            topic_id=topic_id,
+            board_id=None,
+            board_name=printed.board_name,
+            subject=printed.subject,
+            link=topic_url(self._url, topic_id),
+            posted_at=printed.posted_at or self._clock.now(),
+            author=printed.author,
+            body_html=printed.body_html,
+        )
 
     async def fetch_full_body(self, topic_id: TopicId) -> str:
         """Return the full HTML body of the topic's first post (SMF's print page)."""
@@ -142,6 +200,21 @@ def with_limit(url: str, limit: int) -> str:
     params = [p for p in re.split(r"[;&]", query) if p and p.split("=", 1)[0] != "limit"]
     params.append(f"limit={value}")
     return f"{base}?{separator.join(params)}{hash_mark}{fragment}"
+
+
+def board_feed_url(feed_url: str, board_id: BoardId) -> str:
+    """Return ``feed_url`` narrowed to one board (any board, boards or category scope replaced)."""
+    head = feed_url.split("#", 1)[0]
+    base, _, query = head.partition("?")
+    separator = "&" if "&" in query and ";" not in query else ";"
+    params = [p for p in re.split(r"[;&]", query) if p and p.split("=", 1)[0] not in _SCOPE_PARAMS]
+    params.append(f"board={int(board_id)}")
+    return f"{base}?{separator.join(params)}"
+
+
+def topic_url(feed_url: str, topic_id: TopicId) -> str:
+    """Return the canonical ``…/index.php?topic=T.0`` link, as the feeds write it."""
+    return f"{feed_url.split('#', 1)[0].split('?', 1)[0]}?topic={int(topic_id)}.0"
 
 
 def printpage_url(feed_url: str, topic_id: TopicId) -> str:

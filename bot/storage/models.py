@@ -279,3 +279,15 @@ class ServiceStateRow(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime]
+
+
+class LateTopicRow(Base):
+    """A topic id below the newest seen that no feed listed yet: maybe approved later."""
+
+    __tablename__ = "relay_late_topics"
+
+    topic_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    noticed_at: Mapped[datetime]
+    """When the id was first found missing; the horizon counts from here."""
+    last_probed_at: Mapped[datetime | None]
+    probes: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,15 +8,16 @@ from datetime import datetime
 
 from bot.core.errors import ForumError
 from bot.domain.topics import Topic
-from bot.forum.source import ForumSource, SupportsFullText
+from bot.forum.source import MAX_FEED_WINDOW, ForumSource, SupportsFullText
 from handlers.context import HandlerContext
 from handlers.relay.fanout import relay_topic
+from handlers.relay.late import PollWindow, search_late_topics
 from handlers.relay.screen import screen_topic
 
 logger = logging.getLogger(__name__)
 
 POLL_STATE_KEY = "forum.last_poll"
-MAX_FEED_LIMIT = 255  # SMF caps ``limit`` here and has no paging
+MAX_FEED_LIMIT = MAX_FEED_WINDOW  # SMF caps ``limit`` here and has no paging
 
 
 @dataclass(slots=True)
@@ -30,6 +31,10 @@ class RelayReport:
     """Held for review or as suspected spam."""
     queued: int = 0
     refetched_wider: bool = False
+    late: list[int] = field(default_factory=list)
+    """Topics approved late (once missing below newer ones) found and judged by this poll."""
+    late_requests: int = 0
+    """Extra forum requests (wide feed, board feeds, print pages) spent looking for them."""
 
 
 async def relay_new_topics(source: ForumSource, ctx: HandlerContext) -> RelayReport:
@@ -38,15 +43,18 @@ async def relay_new_topics(source: ForumSource, ctx: HandlerContext) -> RelayRep
     topics_repo = ctx.repos.topics
     report = RelayReport()
     now = ctx.clock.now()
+    window_limit = settings.limit
     try:
         topics = await source.fetch_topics(settings.limit)
         fresh_database = await topics_repo.is_empty()
+        newest_before = await topics_repo.newest_id()
         unseen = await topics_repo.unseen_ids([t.topic_id for t in topics])
         if topics and len(unseen) == len(topics) and not fresh_database:
             # Every item is new: more topics may have arrived than the window holds.
             wider = await source.fetch_topics(MAX_FEED_LIMIT)
             if len(wider) > len(topics):
                 topics = wider
+                window_limit = MAX_FEED_LIMIT
                 unseen = await topics_repo.unseen_ids([t.topic_id for t in topics])
                 report.refetched_wider = True
         if not topics and not fresh_database:
@@ -57,6 +65,7 @@ async def relay_new_topics(source: ForumSource, ctx: HandlerContext) -> RelayRep
         await _record_poll(ctx, now, ok=False, detail=str(exc))
         raise
     report.fetched = len(topics)
+    gaps_before = {g.topic_id for g in await ctx.repos.late_topics.open_gaps()}
     newest_first = [t for t in topics if t.topic_id in unseen]
     backfill_ids = {t.topic_id for t in newest_first[: settings.backfill]}
     for topic in reversed(newest_first):  # oldest first, so channels read in order
@@ -64,21 +73,55 @@ async def relay_new_topics(source: ForumSource, ctx: HandlerContext) -> RelayRep
             await topics_repo.record(topic, decision="backfill_skipped", reason="fresh database")
             report.skipped_backfill.append(topic.topic_id)
             continue
-        if settings.fetch_full_text:
-            # Screen what will be relayed: spam can hide beyond the feed's 255-character teaser.
-            topic = await _with_full_text(source, topic)
-        verdict = await screen_topic(topic, ctx)
-        if verdict.hold:
-            await topics_repo.record(topic, decision=verdict.decision, reason=verdict.reason)
-            report.held.append(topic.topic_id)
-            continue
-        report.queued += await relay_topic(topic, ctx)
-        # Marked seen only after its rows exist: a crash in between re-queues it,
-        # and the idempotency keys stop a second send.
-        await topics_repo.record(topic, decision="relayed", reason=verdict.reason)
-        report.relayed.append(topic.topic_id)
-    await _record_poll(ctx, now, ok=True, detail=f"{len(topics)} topics, {len(report.relayed)} new")
+        if topic.topic_id in gaps_before:
+            report.late.append(topic.topic_id)  # approved late, but still inside the window
+        await admit_topic(topic, source, ctx, report)
+    first_poll_floor = None
+    if fresh_database and topics:
+        # Only what the backfill relayed counts as new on the first poll; older gaps predate us.
+        first_poll_floor = min(backfill_ids, default=max(t.topic_id for t in topics))
+    late = await search_late_topics(
+        source, ctx, PollWindow(topics, window_limit, first_poll_floor, newest_before)
+    )
+    report.late_requests = late.requests
+    fresh = await topics_repo.unseen_ids([t.topic_id for t in late.found])
+    for topic in late.found:
+        # Recorded meanwhile (an admin, another poll): judged already, so never relayed again.
+        if topic.topic_id in fresh:
+            logger.info("Topic %s was approved late; relaying it now", topic.topic_id)
+            await admit_topic(topic, source, ctx, report)
+            report.late.append(topic.topic_id)
+    await ctx.repos.late_topics.resolve_recorded()
+    await _record_poll(ctx, now, ok=True, detail=_detail(report))
     return report
+
+
+async def admit_topic(
+    topic: Topic, source: ForumSource, ctx: HandlerContext, report: RelayReport
+) -> None:
+    """Screen, relay and record one unseen topic: the one path for new and late topics."""
+    if ctx.settings.relay.fetch_full_text:
+        # Screen what will be relayed: spam can hide beyond the feed's 255-character teaser.
+        topic = await _with_full_text(source, topic)
+    verdict = await screen_topic(topic, ctx)
+    if verdict.hold:
+        await ctx.repos.topics.record(topic, decision=verdict.decision, reason=verdict.reason)
+        report.held.append(topic.topic_id)
+        return
+    report.queued += await relay_topic(topic, ctx)
+    # Marked seen only after its rows exist: a crash in between re-queues it,
+    # and the idempotency keys stop a second send.
+    await ctx.repos.topics.record(topic, decision="relayed", reason=verdict.reason)
+    report.relayed.append(topic.topic_id)
+
+
+def _detail(report: RelayReport) -> str:
+    new = [t for t in report.relayed if t not in report.late]
+    detail = f"{report.fetched} topics, {len(new)} new"
+    if report.late:
+        shown = ", ".join(map(str, report.late[:10])) + (", …" if len(report.late) > 10 else "")
+        detail += f", {len(report.late)} approved late ({shown})"
+    return detail
 
 
 async def _with_full_text(source: ForumSource, topic: Topic) -> Topic:

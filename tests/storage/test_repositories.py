@@ -12,6 +12,7 @@ from bot.storage.repositories import (
     DestinationRepo,
     DialogRepo,
     InboxRepo,
+    LateTopicRepo,
     OutboxRepo,
     OutboxReports,
     RecipientStateRepo,
@@ -38,6 +39,7 @@ async def test_open_builds_each_repository_once(db: Database, clock: FrozenClock
         "rules": RuleRepo,
         "broadcasts": BroadcastRepo,
         "deliveries": OutboxReports,
+        "late_topics": LateTopicRepo,
     }
     assert not isinstance(repos.deliveries, OutboxRepo)
     assert not hasattr(repos.deliveries, "enqueue")  # features queue through the outbox port

@@ -10,6 +10,7 @@ from bot.storage.repositories.broadcasts import BroadcastRepo
 from bot.storage.repositories.destinations import DestinationRepo
 from bot.storage.repositories.dialogs import DialogRepo
 from bot.storage.repositories.inbox import InboxRepo
+from bot.storage.repositories.late_topics import LateTopicRepo
 from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.outbox_reports import OutboxReports
 from bot.storage.repositories.recipients import RecipientStateRepo
@@ -23,6 +24,7 @@ __all__ = [
     "DestinationRepo",
     "DialogRepo",
     "InboxRepo",
+    "LateTopicRepo",
     "OutboxRepo",
     "OutboxReports",
     "RecipientStateRepo",
@@ -52,6 +54,7 @@ class Repositories:
     rules: RuleRepo
     broadcasts: BroadcastRepo
     deliveries: OutboxReports
+    late_topics: LateTopicRepo
 
     @classmethod
     def open(cls, db: Database, clock: Clock | None = None) -> Repositories:
@@ -68,4 +71,5 @@ class Repositories:
             rules=RuleRepo(db, clock),
             broadcasts=BroadcastRepo(db, clock),
             deliveries=OutboxReports(db, clock),
+            late_topics=LateTopicRepo(db, clock),
         )

@@ -30,6 +30,12 @@ class TopicRepo:
         async with self._db.read() as session:
             return not await session.scalar(select(exists().where(_T.c.topic_id.is_not(None))))
 
+    async def newest_id(self) -> int | None:
+        """Return the highest topic id ever recorded (None before the first)."""
+        async with self._db.read() as session:
+            newest: int | None = await session.scalar(select(func.max(_T.c.topic_id)))
+        return newest
+
     async def unseen_ids(self, topic_ids: Collection[int]) -> set[int]:
         """Return the ids among ``topic_ids`` that were never recorded."""
         wanted = sorted(set(topic_ids))
