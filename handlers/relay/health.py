@@ -1,7 +1,10 @@
 """The forum poll job: back off while the feed fails, alert admins once, note recovery.
 
 Stateless between runs: the backoff is computed from the poll state stored by
-:mod:`handlers.relay.poll`, so a new leader continues where the old one stopped.
+:mod:`handlers.relay.poll`, so a new leader continues where the old one stopped. The backoff
+is capped so that, however long the outage, new topics flow within ``recovery_bound`` of the
+forum's return: a feed poll a minute costs a forum nothing, a quarter hour of silence after
+an outage costs the members the news.
 """
 
 from __future__ import annotations
@@ -18,8 +21,13 @@ from handlers.relay.poll import POLL_STATE_KEY, RelayReport, relay_new_topics
 logger = logging.getLogger(__name__)
 
 ALERT_STATE_KEY = "forum.alert"
-MAX_BACKOFF = 900.0
-"""Longest pause between polls of a failing feed (seconds)."""
+MIN_RECOVERY_BOUND = 60.0
+"""Seconds within which a recovered feed is polled again, at the least (shorter intervals)."""
+
+
+def recovery_bound(interval: float) -> float:
+    """Return the longest time from the forum's return to the next poll: max(2 x interval, 60 s)."""
+    return max(2 * interval, MIN_RECOVERY_BOUND)
 
 
 async def poll_forum(ctx: HandlerContext, now: datetime) -> RelayReport | None:
@@ -59,8 +67,11 @@ def _backing_off(state: dict[str, object], failures: int, interval: float, now: 
         last = datetime.fromisoformat(str(state.get("at")))
     except ValueError:
         return False
-    # Doubling from the interval: the first retry is the next scheduled run.
-    pause = min(interval * 2 ** (failures - 1), MAX_BACKOFF) - interval
+    # Doubling from the interval: the first retry is the next scheduled run. Capped one
+    # interval short of the bound, since the run that ends the pause is up to an interval later.
+    # (The exponent is capped too: a day-long outage at 10 s is 8,640 failures, and 2**8639
+    # seconds does not fit in a float.)
+    pause = min(interval * 2 ** min(failures - 1, 32), recovery_bound(interval)) - interval
     return now < last + timedelta(seconds=max(pause, 0.0))
 
 

@@ -19,7 +19,7 @@ from bot.forum.smf_parse import parse_feed
 from bot.forum.source import ForumSource
 from bot.storage.db import Database
 from handlers.context import AdminPolicy, HandlerContext
-from handlers.relay.health import ALERT_STATE_KEY, MAX_BACKOFF, poll_forum
+from handlers.relay.health import ALERT_STATE_KEY, poll_forum
 from handlers.relay.poll import POLL_STATE_KEY
 from tests.handlers.conftest import drain, make_context
 from tests.handlers.relay.conftest import with_relay
@@ -130,26 +130,26 @@ async def test_a_failing_feed_is_polled_less_often(ctx: HandlerContext, clock: F
     """After failures the poll job skips scheduled runs, doubling the pause up to a cap."""
     source = FlakySource()
     source.failing = FeedError("http_status", "HTTP 503", status_code=503)
-    ctx = _polling(ctx, source)
+    ctx = _polling(ctx, source, poll_interval=10)
     await poll_forum(ctx, clock.now())
     await poll_forum(ctx, clock.now())  # second failure happens at once: no pause after the first
     assert source.calls == 2
     assert await poll_forum(ctx, clock.now()) is None
-    assert source.calls == 2  # pausing 60 s more
-    clock.advance(61)
+    assert source.calls == 2  # pausing 10 s more
+    clock.advance(11)
     await poll_forum(ctx, clock.now())
     assert source.calls == 3
-    clock.advance(179)  # after 3 failures the pause is 240 s - 60 s
+    clock.advance(29)  # after 3 failures the pause is 40 s - 10 s
     await poll_forum(ctx, clock.now())
     assert source.calls == 3
     clock.advance(1)
     await poll_forum(ctx, clock.now())
     assert source.calls == 4
-    for _ in range(4):  # failures 5 to 8 each wait the capped pause
-        clock.advance(MAX_BACKOFF - 60)
+    for _ in range(4):  # failures 5 to 8 each wait the capped pause: 60 s - 10 s
+        clock.advance(50)
         await poll_forum(ctx, clock.now())
     assert source.calls == 8
-    clock.advance(MAX_BACKOFF - 61)
+    clock.advance(49)
     await poll_forum(ctx, clock.now())
     assert source.calls == 8  # never longer than the cap, never shorter either
 
