@@ -8,6 +8,7 @@ from bot.core.commands import CommandRegistry
 from handlers import (
     admin,
     consent,
+    delivery_alerts,
     housekeeping,
     intake_health,
     membership,
@@ -27,6 +28,7 @@ FEATURES: tuple[Feature, ...] = (
     relay.FEATURE,
     housekeeping.FEATURE,
     intake_health.FEATURE,
+    delivery_alerts.FEATURE,
 )
 
 

@@ -38,6 +38,24 @@ class Destination:
     last_error: str | None = None
     last_error_at: datetime | None = None
     last_ok_at: datetime | None = None
+    paused_at: datetime | None = None
+    """When an admin paused it (/pause); nothing is queued for it until /resume."""
+    paused_by: str | None = None
+
+    @property
+    def ref(self) -> str:
+        """Return how admins name it in /pause and /resume: ``channel:chat_id[/thread]``."""
+        thread = f"/{self.thread_id}" if self.thread_id is not None else ""
+        return f"{self.channel}:{self.chat_id}{thread}"
+
+    @property
+    def state(self) -> str:
+        """Return ``paused``, ``off`` (an error switched it off), ``failing`` or ``ok``."""
+        if self.paused_at is not None:
+            return "paused"
+        if not self.active:
+            return "off"
+        return "failing" if self.error_key is not None else "ok"
 
     @property
     def recipient(self) -> Recipient:

@@ -61,6 +61,7 @@ class RecordError:
     error_key: str
     detail: str
     deactivate: bool
+    message_kind: str | None = None
 
 
 Effect = HoldChat | HoldChannel | Reroute | RecordError
@@ -115,7 +116,12 @@ def decide_failure(
         )
     deactivate = isinstance(exc, RecipientUnreachable | DestinationInvalid)
     record = RecordError(
-        recipient.channel, recipient.chat_id, exc.error_key, clip(exc.detail), deactivate
+        recipient.channel,
+        recipient.chat_id,
+        exc.error_key,
+        clip(exc.detail),
+        deactivate,
+        item.message.kind,
     )
     return Decision(Failed(item.id, exc.error_key, clip(exc.detail)), [record])
 

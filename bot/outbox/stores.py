@@ -35,6 +35,8 @@ class OutboxStore(Protocol):
 
     async def hold_channel(self, channel: str, until: datetime) -> object: ...
 
+    async def skip_pending_to_chat(self, channel: str, chat_id: str, reason: str) -> object: ...
+
     async def reroute_chat(self, channel: str, old_chat_id: str, new_chat_id: str) -> object: ...
 
 
@@ -42,7 +44,14 @@ class RecipientStore(Protocol):
     """The part of ``RecipientStateRepo`` the worker uses."""
 
     async def record_error(
-        self, channel: str, chat_id: str, error_key: str, detail: str, *, deactivate: bool
+        self,
+        channel: str,
+        chat_id: str,
+        error_key: str,
+        detail: str,
+        *,
+        deactivate: bool,
+        message_kind: str | None = None,
     ) -> object: ...
 
     async def record_ok(self, channel: str, chat_id: str) -> object: ...

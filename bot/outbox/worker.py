@@ -92,6 +92,8 @@ class OutboxWorker:
         self._wake = signal or WorkSignal()
         self._warned: dict[str, float] = {}
         self._migrated: dict[tuple[str, str], str] = {}
+        # Chats switched off while this batch ran: their other claimed rows are skipped.
+        self._switched_off: set[tuple[str, str]] = set()
         self._journal = SendJournal(repo, recipients, worker_id=worker_id)
         self._reclaimer = reclaimer
         self._next_sweep = 0.0
@@ -167,10 +169,15 @@ class OutboxWorker:
                     group.create_task(self._process_in_order(chat_items, batch))
         finally:
             await self._journal.flush()
+            self._switched_off.clear()  # a later batch holds only rows queued since (/resume)
         return len(items)
 
     async def _process_in_order(self, items: list[ClaimedItem], batch: _Batch) -> None:
         for index, item in enumerate(items):
+            recipient = item.message.recipient
+            if (recipient.channel, recipient.chat_id) in self._switched_off:
+                self._journal.settle(Skipped(item.id, "recipient_off"))
+                continue
             wait = self._pacing.wait_for(item) if index else 0.0
             if wait > 0:
                 # A later row of a chat that must wait goes back instead of waiting here.
@@ -295,9 +302,28 @@ class OutboxWorker:
                     effect.error_key,
                     effect.detail,
                     deactivate=effect.deactivate,
+                    message_kind=effect.message_kind,
                 )
+                if effect.deactivate:
+                    # Switched off at the first refusal: what is queued for it would only be
+                    # refused too (each a request, each an error).
+                    await self._repo.skip_pending_to_chat(
+                        effect.channel, effect.chat_id, "recipient_off"
+                    )
+                    self._switched_off.add((effect.channel, effect.chat_id))
         if isinstance(decision.outcome, Failed):
             log.warning("outbox row %s failed for good: %s", item.id, exc)
+            if not any(isinstance(e, RecordError) for e in decision.effects):
+                # Retries ran out: no chat was at fault, but a message is lost; noted so.
+                recipient = item.message.recipient
+                await self._recipients.record_error(
+                    recipient.channel,
+                    recipient.chat_id,
+                    decision.outcome.error_key,
+                    decision.outcome.detail,
+                    deactivate=False,
+                    message_kind=item.message.kind,
+                )
         elif isinstance(exc, ChannelError) and not decision.effects:
             log.warning("transient failure for outbox row %s: %s", item.id, exc)
         return decision.outcome

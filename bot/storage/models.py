@@ -138,6 +138,9 @@ class DestinationRow(Base):
     last_error_at: Mapped[datetime | None]
     last_ok_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    paused_at: Mapped[datetime | None]
+    """Set by an admin's /pause; unlike ``active``, the config sync leaves it alone."""
+    paused_by: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (UniqueConstraint("channel", "chat_id", "thread_id", name="uq_destination"),)
 
@@ -291,3 +294,24 @@ class LateTopicRow(Base):
     """When the id was first found missing; the horizon counts from here."""
     last_probed_at: Mapped[datetime | None]
     probes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DeliveryProblemRow(Base):
+    """A permanent failure, deactivation or skipped message, kept until the admins are told."""
+
+    __tablename__ = "delivery_problems"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    destination_id: Mapped[int | None] = mapped_column(BigId)
+    kind: Mapped[str] = mapped_column(String(16))
+    """``failed``, ``deactivated`` or ``skipped``."""
+    message_kind: Mapped[str | None] = mapped_column(String(32))
+    """The outbox kind of the message concerned, when one is (``topic``, ``admin_alert``…)."""
+    error_key: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(String(500))
+    at: Mapped[datetime]
+    alerted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_delivery_problems_alerted", "alerted", "id"),)

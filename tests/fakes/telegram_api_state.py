@@ -33,6 +33,8 @@ class ChatState:
     deactivated: bool = False
     kicked: bool = False
     member: bool = True
+    can_post: bool = True
+    """False: a member without the right to post (a channel's non-admin, a muted group bot)."""
     migrated_to: int | None = None
     next_message_id: int = 1
 
@@ -134,6 +136,10 @@ class FakeTelegramState:
         """Remove the bot from a group or channel."""
         self.chats[chat_id].kicked = True
 
+    def revoke_posting(self, chat_id: int) -> None:
+        """Keep the bot in the chat but without the right to post (not an admin of a channel)."""
+        self.chats[chat_id].can_post = False
+
     def remove_membership(self, chat_id: int) -> None:
         """Make the bot no longer a member (e.g. never added as channel admin)."""
         self.chats[chat_id].member = False
@@ -230,6 +236,10 @@ class FakeTelegramState:
 
     def _target(self, p: dict[str, Any]) -> ChatState:
         chat = self._find_chat(p)
+        if not chat.can_post:
+            if chat.type == "channel":
+                raise ApiError(400, "Bad Request: need administrator rights in the channel chat")
+            raise ApiError(400, "Bad Request: not enough rights to send text messages to the chat")
         pending = self.flood.pending_retry_after(chat.id)
         if pending is not None:
             seconds, violation = pending

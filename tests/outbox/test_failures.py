@@ -118,10 +118,11 @@ def test_permanent_errors_fail_once_and_are_recorded_on_the_chat(
     exc: ChannelError, deactivate: bool
 ) -> None:
     """A permanent error is never retried; unreachable chats are also switched off."""
-    decision = decide_failure(_item(), exc, now=NOW, settings=SETTINGS, rng=random.Random())
+    item = _item()
+    decision = decide_failure(item, exc, now=NOW, settings=SETTINGS, rng=random.Random())
     assert decision.outcome == Failed(OutboxId(7), exc.error_key, exc.detail)
     assert list(decision.effects) == [
-        RecordError("telegram", "-100", exc.error_key, exc.detail, deactivate)
+        RecordError("telegram", "-100", exc.error_key, exc.detail, deactivate, item.message.kind)
     ]
 
 

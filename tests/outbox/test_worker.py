@@ -35,6 +35,7 @@ from bot.storage.db import Database
 from bot.storage.models import OutboxRow
 from bot.storage.repositories.destinations import DestinationRepo
 from bot.storage.repositories.outbox import OutboxRepo
+from bot.storage.repositories.problems import ProblemRepo
 from bot.storage.repositories.recipients import RecipientStateRepo
 from bot.storage.repositories.subscribers import SubscriberRepo
 from tests.outbox.conftest import START, FakeTime, ScriptedChannel, item
@@ -227,6 +228,9 @@ async def test_transient_errors_back_off_then_give_up(
     fake_time.advance(3600)
     assert await worker.drain_once() == 0
     assert len(channel.attempts) == 3
+    # The lost message is a delivery problem for the admins, though no chat was at fault.
+    [problem] = await ProblemRepo(db).unalerted()
+    assert (problem.chat_id, problem.kind, problem.error_key) == ("t", "failed", "gave_up")
 
 
 async def test_unexpected_exceptions_are_retried_and_logged(

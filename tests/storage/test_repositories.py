@@ -15,6 +15,7 @@ from bot.storage.repositories import (
     LateTopicRepo,
     OutboxRepo,
     OutboxReports,
+    ProblemRepo,
     RecipientStateRepo,
     Repositories,
     RuleRepo,
@@ -40,6 +41,7 @@ async def test_open_builds_each_repository_once(db: Database, clock: FrozenClock
         "broadcasts": BroadcastRepo,
         "deliveries": OutboxReports,
         "late_topics": LateTopicRepo,
+        "problems": ProblemRepo,
     }
     assert not isinstance(repos.deliveries, OutboxRepo)
     assert not hasattr(repos.deliveries, "enqueue")  # features queue through the outbox port

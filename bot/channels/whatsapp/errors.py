@@ -33,7 +33,15 @@ SENDER_LIMIT_CODES = frozenset({63017, 63018})
 
 _RATE_LIMITS = {63018, 63017, 20429}
 _INVALID_DESTINATION = {21211: "invalid_number", 21614: "not_mobile"}
-_PERMANENT = {21617: "body_too_long", 63007: "invalid_sender"}
+_PERMANENT = {
+    21617: "body_too_long",
+    63007: "invalid_sender",
+    # Meta 2001/2003 and 2000 (docs/whatsapp/api/error-code-mapping): the admins' to fix.
+    63027: "template_missing",
+    63028: "template_variables_invalid",
+    # Meta 402: the WhatsApp Business account has an eligibility or payment problem.
+    63020: "sender_account_problem",
+}
 _UNAUTHORIZED = 20003
 _OUTSIDE_WINDOW = 63016
 

@@ -13,6 +13,7 @@ from bot.storage.repositories.inbox import InboxRepo
 from bot.storage.repositories.late_topics import LateTopicRepo
 from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.outbox_reports import OutboxReports
+from bot.storage.repositories.problems import ProblemRepo
 from bot.storage.repositories.recipients import RecipientStateRepo
 from bot.storage.repositories.rules import RuleRepo
 from bot.storage.repositories.state import StateRepo
@@ -27,6 +28,7 @@ __all__ = [
     "LateTopicRepo",
     "OutboxRepo",
     "OutboxReports",
+    "ProblemRepo",
     "RecipientStateRepo",
     "Repositories",
     "RuleRepo",
@@ -55,6 +57,7 @@ class Repositories:
     broadcasts: BroadcastRepo
     deliveries: OutboxReports
     late_topics: LateTopicRepo
+    problems: ProblemRepo
 
     @classmethod
     def open(cls, db: Database, clock: Clock | None = None) -> Repositories:
@@ -72,4 +75,5 @@ class Repositories:
             broadcasts=BroadcastRepo(db, clock),
             deliveries=OutboxReports(db, clock),
             late_topics=LateTopicRepo(db, clock),
+            problems=ProblemRepo(db, clock),
         )

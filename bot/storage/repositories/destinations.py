@@ -81,8 +81,28 @@ class DestinationRepo:
             return [to_destination(row) for row in listed]
 
     async def active(self) -> list[Destination]:
-        """Return the destinations topics may go to now."""
+        """Return the destinations topics may go to now (active and not paused)."""
         return await self._select(active_only=True)
+
+    async def pause(self, destination_id: int, by: str) -> Destination | None:
+        """Pause a destination on an admin's word; return it, or None when unknown."""
+        return await self._change(destination_id, paused_at=self._clock.now(), paused_by=by[:100])
+
+    async def resume(self, destination_id: int) -> Destination | None:
+        """Lift a pause and an error's switch-off, so the next topic is tried; return it."""
+        return await self._change(
+            destination_id, paused_at=None, paused_by=None, active=True, error_key=None
+        )
+
+    async def _change(self, destination_id: int, **values: object) -> Destination | None:
+        async with self._db.write() as session:
+            row = await session.get(DestinationRow, destination_id)
+            if row is None:
+                return None
+            for name, value in values.items():
+                setattr(row, name, value)
+            await session.flush()
+            return to_destination(row)
 
     async def get(self, destination_id: int) -> Destination | None:
         """Return one destination by id."""
@@ -101,7 +121,7 @@ class DestinationRepo:
     async def _select(self, *, active_only: bool) -> list[Destination]:
         stmt = select(DestinationRow).order_by(DestinationRow.id)
         if active_only:
-            stmt = stmt.where(DestinationRow.active.is_(True))
+            stmt = stmt.where(DestinationRow.active.is_(True), DestinationRow.paused_at.is_(None))
         async with self._db.read() as session:
             return [to_destination(r) for r in (await session.scalars(stmt)).all()]
 
@@ -121,4 +141,6 @@ def to_destination(row: DestinationRow) -> Destination:
         last_error=row.last_error,
         last_error_at=row.last_error_at,
         last_ok_at=row.last_ok_at,
+        paused_at=row.paused_at,
+        paused_by=row.paused_by,
     )

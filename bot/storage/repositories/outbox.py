@@ -7,7 +7,21 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, case, cast, literal, or_, select, tuple_, update
+from sqlalchemy import (
+    Boolean,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.sql import Insert
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.ids import OutboxId
@@ -23,7 +37,7 @@ from bot.domain.outbox import (
     Skipped,
 )
 from bot.storage.db import Database, table_of
-from bot.storage.models import OutboxRow, UtcDateTime
+from bot.storage.models import DeliveryProblemRow, OutboxRow, UtcDateTime
 from bot.storage.repositories.outbox_reports import OutboxReports, recipient_of
 
 __all__ = [
@@ -165,6 +179,9 @@ class OutboxRepo(OutboxReports):
             for kind, params in groups.items():
                 result = await session.execute(_SETTLE[kind], params)
                 applied += max(result.rowcount, 0)  # type: ignore[attr-defined]
+            lost = [o.id for o in outcomes if isinstance(o, Skipped) and o.reason in LOST_SKIPS]
+            if lost:
+                await session.execute(_problems_from(lost, now))
         # asyncpg cannot count rows of an executemany; only SQLite can tell what was skipped.
         if self._db.engine.dialect.supports_sane_multi_rowcount and applied < len(outcomes):
             logger.info(
@@ -317,3 +334,37 @@ def _params_for(outcome: Outcome, now: datetime, worker_id: str) -> dict[str, An
             return base | {"b_error_key": outcome.reason[:64], "b_detail": outcome.reason[:500]}
         case Released():
             return base | {"b_next": outcome.next_attempt_at}
+
+
+LOST_SKIPS = frozenset({"outside_window"})
+"""Skip reasons that lose a message the person wanted; each becomes a delivery problem."""
+
+
+def _problems_from(ids: Sequence[OutboxId], now: datetime) -> Insert:
+    """Return an INSERT of one delivery problem per skipped row, copied from the row itself."""
+    rows = select(
+        _T.c.channel,
+        _T.c.chat_id,
+        _T.c.destination_id,
+        literal("skipped"),
+        _T.c.kind,
+        _T.c.error_key,
+        literal("skipped: no free-form message allowed and no template for this kind"),
+        literal(now, UtcDateTime()),
+        literal(False, Boolean),
+    ).where(_T.c.id.in_(sorted(ids)), _T.c.status == "skipped")
+    columns = DeliveryProblemRow.__table__.c
+    return insert(DeliveryProblemRow).from_select(
+        [
+            columns.channel,
+            columns.chat_id,
+            columns.destination_id,
+            columns.kind,
+            columns.message_kind,
+            columns.error_key,
+            columns.detail,
+            columns.at,
+            columns.alerted,
+        ],
+        rows,
+    )

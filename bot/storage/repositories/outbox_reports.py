@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, true, update
 
 from bot.core.clock import Clock
 from bot.core.ids import ChannelName, ChatId, OutboxId
@@ -44,6 +44,30 @@ class OutboxReports:
             update(_T)
             .where(_T.c.kind == kind, _T.c.topic_id == topic_id, _T.c.status == "pending")
             .values(status="skipped", last_error=reason[:500])
+        )
+        async with self._db.write() as session:
+            result = await session.execute(stmt)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def skip_pending_for_chat(
+        self, channel: str, chat_id: str, thread_id: int | None, reason: str
+    ) -> int:
+        """Skip the not-yet-claimed rows of one chat (thread) (a destination paused); count them."""
+        thread = _T.c.thread_id.is_(None) if thread_id is None else _T.c.thread_id == thread_id
+        return await self._skip_pending(channel, chat_id, reason, thread)
+
+    async def skip_pending_to_chat(self, channel: str, chat_id: str, reason: str) -> int:
+        """Skip the not-yet-claimed rows of a chat, every thread (it cannot be reached); count."""
+        return await self._skip_pending(channel, chat_id, reason, true())
+
+    async def _skip_pending(
+        self, channel: str, chat_id: str, reason: str, thread: ColumnElement[bool]
+    ) -> int:
+        stmt = (
+            update(_T)
+            .where(_T.c.channel == channel, _T.c.chat_id == chat_id, thread)
+            .where(_T.c.status == "pending")
+            .values(status="skipped", error_key=reason[:64], last_error=reason[:500])
         )
         async with self._db.write() as session:
             result = await session.execute(stmt)

@@ -12,6 +12,7 @@ from bot.domain.subscribers import DELIVERY_ERRORS
 from bot.storage.db import Database
 from bot.storage.models import DestinationRow, ServiceStateRow, SubscriberRow
 from bot.storage.repositories.destinations import MIGRATIONS_KEY
+from bot.storage.repositories.problems import add_problem
 
 
 class RecipientStateRepo:
@@ -22,9 +23,20 @@ class RecipientStateRepo:
         self._clock = clock or SystemClock()
 
     async def record_error(
-        self, channel: str, chat_id: str, error_key: str, detail: str, *, deactivate: bool
+        self,
+        channel: str,
+        chat_id: str,
+        error_key: str,
+        detail: str,
+        *,
+        deactivate: bool,
+        message_kind: str | None = None,
     ) -> None:
-        """Store the error on the chat's destinations; with ``deactivate`` stop sending there."""
+        """Store the error on the chat's destinations; with ``deactivate`` stop sending there.
+
+        A delivery problem is stored in the same transaction, so the admins hear of it
+        (``handlers.delivery_alerts``) even if the process dies right after.
+        """
         now = self._clock.now()
         health = {"error_key": error_key[:64], "last_error": detail[:500], "last_error_at": now}
         if deactivate:
@@ -47,6 +59,16 @@ class RecipientStateRepo:
                     )
                     .values(active=False, inactive_reason=error_key[:64], updated_at=now)
                 )
+            await add_problem(
+                session,
+                channel=channel,
+                chat_id=chat_id,
+                kind="deactivated" if deactivate else "failed",
+                error_key=error_key,
+                detail=detail,
+                at=now,
+                message_kind=message_kind,
+            )
 
     async def record_ok(self, channel: str, chat_id: str) -> None:
         """Clear the chat's destination error and note the successful send."""
