@@ -68,6 +68,12 @@ _FIXES: dict[str, Fix] = {
         "add an approved template for it in config.toml [whatsapp.templates]",
         channel_wide=True,
     ),
+    "channel_unavailable": Fix(
+        "the platform refuses the bot's credentials (token or account revoked or changed)",
+        "set the new credentials in the environment (MINBAR_TELEGRAM__TOKEN, "
+        "MINBAR_TWILIO__AUTH_TOKEN) and restart; messages wait until then",
+        channel_wide=True,
+    ),
     "invalid_number": Fix("not a valid phone number", "correct or remove {where}"),
     "body_too_long": Fix(
         "the message was longer than the platform allows", "shorten the message or its template"

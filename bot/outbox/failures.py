@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from bot.core.backoff import backoff_delay
 from bot.core.errors import (
     ChannelError,
+    ChannelUnavailable,
     DestinationInvalid,
     DestinationMigrated,
     RateLimited,
@@ -64,7 +65,18 @@ class RecordError:
     message_kind: str | None = None
 
 
-Effect = HoldChat | HoldChannel | Reroute | RecordError
+@dataclass(frozen=True, slots=True)
+class NoteProblem:
+    """Tell the admins of a problem no chat caused (credentials refused): the chat stays as is."""
+
+    channel: str
+    chat_id: str
+    error_key: str
+    detail: str
+    message_kind: str | None = None
+
+
+Effect = HoldChat | HoldChannel | Reroute | RecordError | NoteProblem
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +114,17 @@ def decide_failure(
             # the same instant and trip the limit again.
             seconds = exc.retry_after + channel_jitter(exc.retry_after, rng)
             hold = HoldChannel(recipient.channel, seconds)
+            if isinstance(exc, ChannelUnavailable):
+                note = NoteProblem(
+                    recipient.channel,
+                    recipient.chat_id,
+                    exc.error_key,
+                    clip(exc.detail),
+                    item.message.kind,
+                )
+                until = now + timedelta(seconds=seconds)
+                retry = Retry(item.id, until, exc.error_key, clip(exc.detail))
+                return Decision(retry, [hold, note])
         else:
             seconds = exc.retry_after
             hold = HoldChat(item.rate_key, seconds)

@@ -54,6 +54,16 @@ class RecipientStore(Protocol):
         message_kind: str | None = None,
     ) -> object: ...
 
+    async def record_problem(
+        self,
+        channel: str,
+        chat_id: str,
+        error_key: str,
+        detail: str,
+        *,
+        message_kind: str | None = None,
+    ) -> object: ...
+
     async def record_ok(self, channel: str, chat_id: str) -> object: ...
 
     async def replace_chat_id(self, channel: str, old: str, new: str) -> object: ...

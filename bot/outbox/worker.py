@@ -33,6 +33,7 @@ from bot.outbox.failures import (
     Decision,
     HoldChannel,
     HoldChat,
+    NoteProblem,
     RecordError,
     Reroute,
     backoff_retry,
@@ -311,6 +312,14 @@ class OutboxWorker:
                         effect.channel, effect.chat_id, "recipient_off"
                     )
                     self._switched_off.add((effect.channel, effect.chat_id))
+            elif isinstance(effect, NoteProblem):
+                await self._recipients.record_problem(
+                    effect.channel,
+                    effect.chat_id,
+                    effect.error_key,
+                    effect.detail,
+                    message_kind=effect.message_kind,
+                )
         if isinstance(decision.outcome, Failed):
             log.warning("outbox row %s failed for good: %s", item.id, exc)
             if not any(isinstance(e, RecordError) for e in decision.effects):

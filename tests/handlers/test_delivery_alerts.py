@@ -167,3 +167,17 @@ async def test_told_problems_are_pruned_after_a_week(
     clock.advance(timedelta(days=8).total_seconds())
     await alert_delivery_problems(ctx, clock.now())
     assert await ctx.repos.problems.prune(clock.now()) == 0  # already gone
+
+
+async def test_refused_credentials_are_told_on_the_other_platform(
+    ctx: HandlerContext, clock: FrozenClock
+) -> None:
+    """A revoked bot token (noted without blaming any chat) reaches the WhatsApp admins."""
+    ctx = _both_admins(ctx)
+    await ctx.repos.recipients.record_problem(
+        "telegram", "-1001", "channel_unavailable", "invalid_token: Telegram answered 401"
+    )
+    await alert_delivery_problems(ctx, clock.now())
+    alerts = await _alerts(ctx)
+    assert [chat for chat, _ in alerts] == [f"whatsapp:{WA_ADMIN}"]
+    assert "MINBAR_TELEGRAM__TOKEN" in alerts[0][1]

@@ -23,6 +23,7 @@ from bot.domain.outbox import ClaimedItem, Failed, Retry
 from bot.outbox.failures import (
     HoldChannel,
     HoldChat,
+    NoteProblem,
     RecordError,
     Reroute,
     clip,
@@ -70,9 +71,13 @@ def test_a_channel_wide_limit_holds_the_whole_channel() -> None:
         rng=random.Random(),
     )
     assert isinstance(decision.outcome, Retry)
-    [hold] = decision.effects
+    hold, note = decision.effects
     assert isinstance(hold, HoldChannel)
     assert hold.channel == "telegram"
+    # Nobody's chat is at fault, but the admins must hear of it.
+    assert note == NoteProblem(
+        "telegram", "-100", "channel_unavailable", "token rejected", _item().message.kind
+    )
     assert 300.0 <= hold.seconds <= 305.0
     assert decision.outcome.next_attempt_at == NOW + timedelta(seconds=hold.seconds)
 

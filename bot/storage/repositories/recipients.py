@@ -70,6 +70,28 @@ class RecipientStateRepo:
                 message_kind=message_kind,
             )
 
+    async def record_problem(
+        self,
+        channel: str,
+        chat_id: str,
+        error_key: str,
+        detail: str,
+        *,
+        message_kind: str | None = None,
+    ) -> None:
+        """Store a delivery problem no chat caused; the chat's own health is left alone."""
+        async with self._db.write() as session:
+            await add_problem(
+                session,
+                channel=channel,
+                chat_id=chat_id,
+                kind="failed",
+                error_key=error_key,
+                detail=detail,
+                at=self._clock.now(),
+                message_kind=message_kind,
+            )
+
     async def record_ok(self, channel: str, chat_id: str) -> None:
         """Clear the chat's destination error and note the successful send."""
         now = self._clock.now()
