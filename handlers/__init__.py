@@ -9,6 +9,7 @@ from handlers import (
     admin,
     consent,
     delivery_alerts,
+    destination_commands,
     housekeeping,
     intake_health,
     membership,
@@ -29,6 +30,7 @@ FEATURES: tuple[Feature, ...] = (
     housekeeping.FEATURE,
     intake_health.FEATURE,
     delivery_alerts.FEATURE,
+    destination_commands.FEATURE,
 )
 
 
