@@ -9,7 +9,13 @@ from datetime import datetime
 
 from bot.core.channel import ChannelRegistry
 from bot.core.clock import Clock
-from bot.core.status import ChannelOutage, InboxStatus, IntakeStatus, StatusSnapshot
+from bot.core.status import (
+    ChannelOutage,
+    DestinationHealth,
+    InboxStatus,
+    IntakeStatus,
+    StatusSnapshot,
+)
 from bot.storage.db import Database
 from bot.storage.repositories.destinations import DestinationRepo
 from bot.storage.repositories.inbox import InboxRepo
@@ -61,7 +67,7 @@ class ServiceStatus:
         db_ok = await self.database_ok()
         depth: dict[str, int] = {}
         last_poll = None
-        unhealthy: tuple[str, ...] = ()
+        destinations: tuple[DestinationHealth, ...] = ()
         inbox = InboxStatus()
         intake: dict[str, IntakeStatus] = {}
         if db_ok:
@@ -78,9 +84,9 @@ class ServiceStatus:
                         )
             depth = await self.outbox.depth_by_status()
             last_poll = await self.state.get(self.poll_state_key)
-            unhealthy = tuple(
-                f"{d.channel}:{d.chat_id} {d.error_key}"
-                for d in await self.destinations.unhealthy()
+            destinations = tuple(
+                DestinationHealth(d.ref, d.state, d.error_key)
+                for d in await self.destinations.all()
             )
         return StatusSnapshot(
             started_at=self.started_at or self.clock.now(),
@@ -88,7 +94,7 @@ class ServiceStatus:
             channels=self.channels_started(),
             outbox_depth=depth,
             last_poll=last_poll,
-            unhealthy_destinations=unhealthy,
+            destinations=destinations,
             is_leader=self.is_leader,
             channel_outages=self.channels_down(),
             inbox=inbox,

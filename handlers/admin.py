@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.core.commands import ADMINS, command
 from bot.core.messages import InboundMessage, bold, plain
-from bot.core.status import ChannelOutage, InboxStatus
+from bot.core.status import ChannelOutage, DestinationHealth, InboxStatus
 from handlers.context import HandlerContext, StatusSnapshot
 from handlers.feature import Feature
 from handlers.permissions import roles_of
+
+STATE_ORDER = ("ok", "failing", "paused", "off")
+"""How /status orders the destination counts (``Destination.state`` values)."""
 
 
 @command("start", help="Welcome and what this bot does")
@@ -90,9 +95,23 @@ def render_status(snap: StatusSnapshot, now: datetime) -> str:
             lines.append(f"Last poll error: {poll['last_error']}")
     else:
         lines.append("Last forum poll: not yet")
-    if snap.unhealthy_destinations:
-        lines.append("Destinations with errors: " + "; ".join(snap.unhealthy_destinations))
+    lines.extend(destination_lines(snap.destinations))
     return "\n".join(lines)
+
+
+def destination_lines(destinations: Sequence[DestinationHealth]) -> list[str]:
+    """Return the /status count of destinations by state, then a line per one not ok."""
+    if not destinations:
+        return ["Destinations: none"]
+    counts = Counter(d.state for d in destinations)
+    # Known states first in a fixed order, so the line reads the same from one /status to the next.
+    order = [*STATE_ORDER, *sorted(set(counts) - set(STATE_ORDER))]
+    lines = ["Destinations: " + ", ".join(f"{counts[s]} {s}" for s in order if counts[s])]
+    for dest in destinations:
+        if dest.state != "ok":
+            error = f" ({dest.error_key})" if dest.error_key else ""
+            lines.append(f"  {dest.ref} {dest.state}{error}")
+    return lines
 
 
 def _inbox_line(inbox: InboxStatus) -> str:

@@ -42,6 +42,17 @@ class InboxStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class DestinationHealth:
+    """One relay destination as /status shows it."""
+
+    ref: str
+    """How admins name it: ``channel:chat_id[/thread]``."""
+    state: str
+    """``ok``, ``failing``, ``paused`` or ``off``."""
+    error_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StatusSnapshot:
     """What /status reports about the running service."""
 
@@ -50,7 +61,8 @@ class StatusSnapshot:
     channels: Mapping[str, bool]
     outbox_depth: Mapping[str, int]
     last_poll: Mapping[str, object] | None
-    unhealthy_destinations: tuple[str, ...] = ()
+    destinations: tuple[DestinationHealth, ...] = ()
+    """Every relay destination, in id order."""
     is_leader: bool = True
     channel_outages: Mapping[str, ChannelOutage] = field(default_factory=dict)
     """Channels that are down because they could not start yet, by name."""

@@ -214,7 +214,7 @@ async def test_an_unknown_chat_is_marked_invalid_and_shown_in_status(
     assert row is not None
     assert row.active is False
     assert [r.description for r in _refused_sends(fake)] == ["Bad Request: chat not found"]
-    assert f"Destinations with errors: telegram:{missing} chat_not_found" in _texts(fake, ADMIN)[0]
+    assert f"  telegram:{missing} off (chat_not_found)" in _texts(fake, ADMIN)[0]
 
 
 async def test_a_migrated_group_gets_its_new_id_and_the_message(

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.core.clock import FrozenClock
 from bot.core.messages import ChatKind
-from bot.core.status import InboxStatus, IntakeStatus
+from bot.core.status import DestinationHealth, InboxStatus, IntakeStatus
 from bot.storage.db import Database
 from handlers.admin import render_status
 from handlers.context import HandlerContext, StatusSnapshot
@@ -132,7 +132,11 @@ def test_status_text_reports_every_part() -> None:
             "last_error": "timeout",
             "last_success_at": "t0",
         },
-        unhealthy_destinations=("telegram:@x chat_not_found",),
+        destinations=(
+            DestinationHealth("telegram:@x", "off", "chat_not_found"),
+            DestinationHealth("telegram:-100", "ok"),
+            DestinationHealth("whatsapp:+234", "paused"),
+        ),
         is_leader=False,
         inbox=InboxStatus(pending=2, dead=1, unreadable=4),
         intake={"telegram": IntakeStatus(False, "no poll answered for 5 min", "t2")},
@@ -149,7 +153,9 @@ def test_status_text_reports_every_part() -> None:
         "Last forum poll: t1 (failed)",
         "Last successful poll: t0",
         "Last poll error: timeout",
-        "Destinations with errors: telegram:@x chat_not_found",
+        "Destinations: 1 ok, 1 paused, 1 off",
+        "  telegram:@x off (chat_not_found)",
+        "  whatsapp:+234 paused",
     ]
 
 
@@ -166,4 +172,5 @@ def test_status_text_before_the_first_poll() -> None:
         "Outbox: empty",
         "Inbox: 0 waiting",
         "Last forum poll: not yet",
+        "Destinations: none",
     ]
