@@ -19,6 +19,7 @@ from bot.channels.console.adapter import ConsoleChannel
 from bot.channels.console.platform import CONSOLE_ADMIN
 from bot.channels.platform import ChannelHooks, Platform, ServesWebRoutes
 from bot.config import Config
+from bot.config_schema import Destination as ConfigDestination
 from bot.core.channel import Capabilities, Channel, ChannelRegistry
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRegistry
@@ -124,6 +125,12 @@ def feature_settings(config: Config, review_chats: Sequence[Recipient]) -> Featu
     return FeatureSettings(
         bot_name=config.service.name,
         tz=config.service.tz,
+        default_language=config.display.default_language,
+        hijri_dates=config.display.hijri_dates,
+        hijri_offset_days=config.calendar.hijri_offset_days,
+        destination_languages={
+            _destination_ref(d): d.language for d in config.relay.destinations if d.language
+        },
         relay=RelaySettings(
             limit=config.forum.limit,
             backfill=config.forum.backfill,
@@ -321,3 +328,9 @@ def _preflight(
         templates={n: declared[n].templates for n in windows},
         clock=clock,
     )
+
+
+def _destination_ref(dest: ConfigDestination) -> str:
+    """Return the ref admins and settings name a configured destination by."""
+    thread = f"/{dest.thread_id}" if dest.thread_id is not None else ""
+    return f"{dest.channel}:{dest.chat_id}{thread}"

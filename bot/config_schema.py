@@ -36,7 +36,9 @@ from bot.core.messages import ChatKind, Recipient
 __all__ = [
     "E164",
     "LINK_PREVIEW_DEFAULTS",
+    "CalendarSettings",
     "Config",
+    "DisplaySettings",
     "TelegramRateSettings",
     "TelegramSettings",
     "TwilioSettings",
@@ -81,6 +83,19 @@ class ServiceSettings(Section):
     def data_path(self) -> Path:
         """Return the data directory as a path (relative to the working directory)."""
         return Path(self.data_dir)
+
+
+class DisplaySettings(Section):
+    """[display]: the language of people who have not chosen one, and Hijri dates."""
+
+    default_language: Literal["en", "ha", "yo", "ar"] = "en"
+    hijri_dates: bool = False
+
+
+class CalendarSettings(Section):
+    """[calendar]: the local moon sighting's difference from Umm al-Qura, in days."""
+
+    hijri_offset_days: int = Field(0, ge=-2, le=2)
 
 
 class DatabaseSettings(Section):
@@ -184,6 +199,7 @@ class Destination(Section):
     thread_id: int | None = Field(None, ge=1)
     boards: tuple[PositiveId, ...] = ()
     name: str = ""
+    language: Literal["en", "ha", "yo", "ar"] | None = None
 
     @field_validator("chat_id", mode="before")
     @classmethod
@@ -277,6 +293,8 @@ class Config(Section):
     """The whole validated configuration; build it with ``bot.config.load_config``."""
 
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    display: DisplaySettings = Field(default_factory=DisplaySettings)
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     forum: ForumSettings = Field(default_factory=ForumSettings)

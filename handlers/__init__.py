@@ -12,6 +12,7 @@ from handlers import (
     destination_commands,
     housekeeping,
     intake_health,
+    language,
     membership,
     relay,
     subscriptions,
@@ -24,6 +25,7 @@ from handlers.flows import Flow, entry_commands
 FEATURES: tuple[Feature, ...] = (
     admin.FEATURE,
     consent.FEATURE,
+    language.FEATURE,
     membership.FEATURE,
     subscriptions.FEATURE,
     relay.FEATURE,

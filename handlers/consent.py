@@ -13,16 +13,18 @@ import logging
 
 from bot.core.choices import keyword_of
 from bot.core.messages import InboundMessage
+from bot.i18n import N_
 from handlers.context import HandlerContext
 from handlers.feature import Feature
-from handlers.flows import CANCEL_WORDS
+from handlers.words import english_words, word_for, words_of
 
 logger = logging.getLogger(__name__)
 
-ALWAYS_STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "OPTOUT"})
-STOP_WORDS = ALWAYS_STOP_WORDS | CANCEL_WORDS
-START_WORDS = frozenset({"START"})
-STOPPED = "You will get no more messages. Send START to opt back in."
+ALWAYS_STOP_WORDS = words_of("stop")
+STOP_WORDS = ALWAYS_STOP_WORDS | english_words("cancel")
+"""Outside a dialog CANCEL, END and QUIT opt out as well (Twilio's SMS opt-out words)."""
+START_WORDS = words_of("start")
+STOPPED = N_("You will get no more messages. Send {start} to opt back in.")
 
 
 async def consent_keyword(message: InboundMessage, ctx: HandlerContext) -> bool:
@@ -45,7 +47,8 @@ async def opt_out(message: InboundMessage, ctx: HandlerContext, word: str) -> No
     await repos.subscribers.opt_out(message.channel, message.chat_id, ctx.clock.now())
     await repos.dialogs.clear(message.channel, message.chat_id)
     logger.info("Opt-out by %s:%s (%s)", message.channel, message.chat_id, word)
-    await ctx.reply(message, STOPPED)
+    t = await ctx.speech(message)
+    await ctx.reply(message, t._(STOPPED, start=word_for("start", t.code)))
 
 
 async def opt_in(message: InboundMessage, ctx: HandlerContext) -> None:
@@ -61,9 +64,17 @@ async def opt_in(message: InboundMessage, ctx: HandlerContext) -> None:
         await repos.subscribers.subscribe(
             message.channel, message.chat_id, message.chat_kind.value, source, now
         )
-        await ctx.reply(message, "Welcome back: forum alerts will come here again.")
+    t = await ctx.speech(message)
+    if had_subscribed:
+        await ctx.reply(message, t._("Welcome back: forum alerts will come here again."))
     else:
-        await ctx.reply(message, "You can get messages again. Send JOIN for new forum topics.")
+        await ctx.reply(
+            message,
+            t._(
+                "You can get messages again. Send {join} for new forum topics.",
+                join=word_for("join", t.code),
+            ),
+        )
 
 
 FEATURE = Feature(name="consent", priority_keywords=[consent_keyword])

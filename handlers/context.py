@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -19,6 +19,9 @@ from bot.core.status import StatusProvider, StatusSnapshot
 from bot.domain.dialogs import OFFER_FLOW
 from bot.domain.outbox import NewOutboxItem
 from bot.forum.source import ForumSource
+from bot.i18n import Catalogs, Speech
+from bot.i18n.catalog import shared_catalogs
+from bot.i18n.speech import speech_in
 from bot.outbox.port import OutboxPort
 from bot.storage.repositories import Repositories
 from handlers.settings import FeatureSettings
@@ -62,6 +65,31 @@ class HandlerContext:
     """The forum feed; only the leader's jobs read it."""
     flows: Mapping[str, Flow] = field(default_factory=dict)
     """Every feature's flows by name (and by button prefix), so any handler can start one."""
+    catalogs: Catalogs = field(default_factory=shared_catalogs)
+    redispatch: Callable[[InboundMessage], Awaitable[None]] | None = None
+    """The dispatcher's entry, set by it: a flow may hand a kept message back (the first
+    message of a chat, answered once its language is chosen)."""
+
+    def speech_in(self, language: str | None) -> Speech:
+        """Return the speech of ``language`` (the default language when None)."""
+        code = language or self.settings.default_language
+        settings = self.settings
+        return speech_in(
+            code,
+            self.catalogs.translations(code),
+            settings.tz,
+            hijri_dates=settings.hijri_dates,
+            hijri_offset_days=settings.hijri_offset_days,
+        )
+
+    async def speech_for(self, channel: str, chat_id: str) -> Speech:
+        """Return the speech of one chat: the language it chose, else the default."""
+        sub = await self.repos.subscribers.get(channel, chat_id)
+        return self.speech_in(sub.settings.language if sub is not None else None)
+
+    async def speech(self, message: InboundMessage) -> Speech:
+        """Return the speech of the chat ``message`` came from."""
+        return await self.speech_for(message.channel, message.chat_id)
 
     @property
     def tz(self) -> ZoneInfo:

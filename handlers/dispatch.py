@@ -3,7 +3,9 @@
 The order, for one message (a Telegram button press and a WhatsApp "2" take the same road):
 
 1. dedupe on the platform's id; cut hostile lengths; membership changes go to their hooks;
-2. a private chat's last inbound time is stamped (WhatsApp's 24-hour window);
+2. a private chat's last inbound time is stamped (WhatsApp's 24-hour window); a chat that
+   has chosen no language is offered the language menu first (opt-out words still work),
+   and its message is answered once it has chosen (``handlers.language``);
 3. the chat's dialog row is read; an expired flow is forgotten, and says so once in private;
 4. a pressed button goes to its owner: the open flow, a flow it enters again, or a handler;
 5. a ``/command`` runs (its roles checked here, once);
@@ -27,10 +29,13 @@ from dataclasses import dataclass, replace
 from bot.core.choices import keyword_of, pick_choices
 from bot.core.messages import ChatKind, InboundMessage
 from bot.domain.dialogs import DialogState
+from bot.i18n import Speech
 from handlers.context import HandlerContext
 from handlers.feature import ChoiceRoute, Feature, KeywordHandler, MembershipHandler
 from handlers.flows import Answer, Flow, begin, cancel, resume
+from handlers.language import LANGUAGE, first_contact, is_language_message
 from handlers.permissions import may, refusal
+from handlers.words import word_for
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +61,8 @@ class Dispatcher:
 
     def __init__(self, ctx: HandlerContext, features: Sequence[Feature] = ()) -> None:
         self._ctx = ctx
+        if ctx.redispatch is None:
+            ctx.redispatch = self.handle
         self._keywords: tuple[KeywordHandler, ...] = tuple(k for f in features for k in f.keywords)
         self._priority: tuple[KeywordHandler, ...] = tuple(
             k for f in features for k in f.priority_keywords
@@ -91,15 +98,19 @@ class Dispatcher:
             for on_membership in self._membership:
                 await on_membership(message, ctx)
             return
+        language_chosen = True
         if message.chat_kind is ChatKind.PRIVATE:
-            await ctx.repos.subscribers.upsert_inbound(
+            sub = await ctx.repos.subscribers.upsert_inbound(
                 message.channel,
                 message.chat_id,
                 message.chat_kind.value,
                 message.sender_name,
                 message.received_at,
             )
+            language_chosen = sub.settings.language is not None
         turn = await self._open_turn(message)
+        if not language_chosen and ctx.settings.ask_language and await self._first_contact(turn):
+            return
         if message.choice_data is not None:
             await self._route_choice(turn, message.choice_data, Answer.of(message))
             return
@@ -123,11 +134,26 @@ class Dispatcher:
                 return
         if message.chat_kind is ChatKind.PRIVATE and message.text.strip() and not turn.answered:
             # Groups and channels are never answered unprompted: that would be spam.
+            t = await ctx.speech(message)
             await ctx.reply(
                 message,
-                f"Salaam! I am the {ctx.bot_name} bot. Send {_help_word(message, ctx)} to see "
-                "what I can do.",
+                t._(
+                    "Salaam! I am the {bot} bot. Send {help} to see what I can do.",
+                    bot=ctx.bot_name,
+                    help=_help_word(message, ctx, t),
+                ),
             )
+
+    async def _first_contact(self, turn: _Turn) -> bool:
+        """Offer a chat that has no language the menu first; opt-out words still work at once."""
+        message = turn.message
+        if is_language_message(message) or (turn.flow is not None and turn.flow is LANGUAGE):
+            return False
+        for keyword in self._priority:
+            if await keyword(message, self._ctx):
+                return True
+        await first_contact(message, self._ctx)
+        return True
 
     async def _open_turn(self, message: InboundMessage) -> _Turn:
         """Read the chat's dialog row; an expired or unknown flow is closed (and said so once)."""
@@ -145,7 +171,8 @@ class Dispatcher:
             # Said once, in private only: in a group the message was never for the flow.
             private = message.chat_kind is ChatKind.PRIVATE
             if expired and flow is not None and message.choice_data is None and private:
-                await ctx.reply(message, flow.expired, part=EXPIRED_NOTE_PART)
+                t = await ctx.speech(message)
+                await ctx.reply(message, t._(flow.expired), part=EXPIRED_NOTE_PART)
                 turn.answered = True
             return turn
         return _Turn(message, state, flow)
@@ -189,7 +216,8 @@ class Dispatcher:
             return
         if not await may(route.who, message, self._ctx):
             self._log_refusal(message, f"button {prefix}")
-            await self._ctx.refuse(message, refusal(route.who, route.what))
+            t = await self._ctx.speech(message)
+            await self._ctx.refuse(message, refusal(route.who, t._(route.what), t))
             return
         await route.handler(message, rest, self._ctx)
 
@@ -198,7 +226,8 @@ class Dispatcher:
         message = answer.message
         if not await may(flow.who, message, self._ctx):
             self._log_refusal(message, f"flow {flow.name}")
-            await self._ctx.refuse(message, refusal(flow.who, flow.what))
+            t = await self._ctx.speech(message)
+            await self._ctx.refuse(message, refusal(flow.who, t._(flow.what), t))
             return True
         if turn.flow is flow and turn.state is not None:
             return await resume(flow, turn.state, answer, self._ctx)
@@ -232,14 +261,21 @@ class Dispatcher:
         spec = ctx.commands.get(name)
         if spec is None:
             if message.chat_kind is ChatKind.PRIVATE:
+                t = await ctx.speech(message)
                 await ctx.reply(
                     message,
-                    f"Unknown command /{name}. Send {_help_word(message, ctx)} for the list.",
+                    t._(
+                        "Unknown command /{name}. Send {help} for the list.",
+                        name=name,
+                        help=_help_word(message, ctx, t),
+                    ),
                 )
             return
         if not await may(spec.info.who, message, ctx):
             self._log_refusal(message, f"/{name}")
-            await ctx.refuse(message, refusal(spec.info.who, f"use /{name}"))
+            t = await ctx.speech(message)
+            action = t._("use /{name}", name=name)
+            await ctx.refuse(message, refusal(spec.info.who, action, t))
             return
         await spec.run(message, argument, ctx)
 
@@ -248,6 +284,6 @@ class Dispatcher:
         logger.warning("Refused %s from %s:%s", what, message.channel, message.sender_id)
 
 
-def _help_word(message: InboundMessage, ctx: HandlerContext) -> str:
-    """Return how this platform's people ask for help: HELP where they talk in words."""
-    return "HELP" if ctx.capabilities(message.channel).keywords else "/help"
+def _help_word(message: InboundMessage, ctx: HandlerContext, t: Speech) -> str:
+    """Return how this platform's people ask for help: their HELP word where they use words."""
+    return word_for("help", t.code) if ctx.capabilities(message.channel).keywords else "/help"

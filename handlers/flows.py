@@ -24,12 +24,15 @@ from bot.core.choices import keyword_of
 from bot.core.commands import EVERYONE, Role, command
 from bot.core.messages import Attachment, Choice, InboundMessage, SharedContact, Span
 from bot.domain.dialogs import DialogState
+from bot.i18n import N_
 from handlers.context import HandlerContext, answer_key
+from handlers.words import word_for, words_of
 
 logger = logging.getLogger(__name__)
 
-CANCEL_WORDS = frozenset({"CANCEL", "END", "QUIT"})
-"""Inside a flow these end the flow; outside one they are opt-out words where words are law."""
+CANCEL_WORDS = words_of("cancel")
+"""Inside a flow these end the flow (in every language); outside one the English three are
+opt-out words where words are law (``handlers.consent``)."""
 DEFAULT_TTL = timedelta(minutes=30)
 
 
@@ -125,9 +128,10 @@ class Flow:
     """Entry commands: ``name -> help``."""
     keywords: frozenset[str] = frozenset()
     """Entry words, where people talk in words (the channel's ``keywords`` capability)."""
-    cancelled: str = "Cancelled."
-    expired: str = "That conversation timed out; start again whenever you like."
-    what: str = "do that"
+    cancelled: str = N_("Cancelled.")
+    """Said in the person's language: mark every text of a flow with ``N_``."""
+    expired: str = N_("That conversation timed out; start again whenever you like.")
+    what: str = N_("do that")
     """How a refusal names the flow's action ("change this chat's subscription")."""
 
     def __post_init__(self) -> None:
@@ -147,12 +151,18 @@ async def begin(flow: Flow, answer: Answer, ctx: HandlerContext) -> bool:
     return await _run(flow, flow.start, {}, answer, ctx, state=None)
 
 
+async def begin_at(flow: Flow, step: str, answer: Answer, ctx: HandlerContext) -> bool:
+    """Enter ``flow`` at ``step`` (a second way in, e.g. the first contact of a chat)."""
+    return await _run(flow, step, {}, answer, ctx, state=None)
+
+
 async def resume(flow: Flow, state: DialogState, answer: Answer, ctx: HandlerContext) -> bool:
     """Hand ``answer`` to the open step of ``flow``; return False when it was passed on."""
     if state.step not in flow.steps:
         logger.warning("Dialog of %s is at unknown step %r; closing it", flow.name, state.step)
         await ctx.repos.dialogs.clear(state.channel, state.chat_id)
-        await ctx.reply(answer.message, flow.expired)
+        t = await ctx.speech(answer.message)
+        await ctx.reply(answer.message, t._(flow.expired))
         return True
     return await _run(flow, state.step, dict(state.data), answer, ctx, state=state)
 
@@ -161,9 +171,10 @@ async def cancel(flow: Flow, answer: Answer, ctx: HandlerContext) -> None:
     """End ``flow`` at the person's word, saying how to stop everything else."""
     message = answer.message
     await ctx.repos.dialogs.clear(message.channel, message.chat_id)
-    text = flow.cancelled
+    t = await ctx.speech(message)
+    text = t._(flow.cancelled)
     if ctx.capabilities(message.channel).keywords:
-        text += " (To stop all messages, send STOP.)"
+        text += " " + t._("(To stop all messages, send {stop}.)", stop=word_for("stop", t.code))
     await ctx.reply(message, text)
 
 

@@ -9,6 +9,7 @@ from bot.core.channel import SupportsChatAdmins
 from bot.core.commands import Role
 from bot.core.errors import ChannelError
 from bot.core.messages import ChatKind, InboundMessage
+from bot.i18n import Speech
 from handlers.context import HandlerContext
 
 logger = logging.getLogger(__name__)
@@ -54,8 +55,12 @@ async def _manages_chat(message: InboundMessage, ctx: HandlerContext, *, is_admi
     return is_admin
 
 
-def refusal(who: Collection[Role], what: str) -> str:
-    """Return the polite refusal for someone lacking every role in ``who`` ("use /status")."""
+def refusal(who: Collection[Role], action: str, t: Speech) -> str:
+    """Return the polite refusal for someone lacking every role in ``who``.
+
+    ``action`` is already in the person's language ("use /status").
+    """
     if Role.GROUP_ADMIN in who:
-        return f"Sorry, only this group's admins can {what}."
-    return f"Sorry, only the forum's admins can {what}."
+        # Translators: {action} is a verb phrase, e.g. "use /status" or "approve topics".
+        return t._("Sorry, only this group's admins can {action}.", action=action)
+    return t._("Sorry, only the forum's admins can {action}.", action=action)

@@ -6,6 +6,7 @@ loader and its validation library, and tests build them in one line.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -62,3 +63,11 @@ class FeatureSettings:
     bot_name: str = "Minbar"
     tz: ZoneInfo = LAGOS
     relay: RelaySettings = field(default_factory=RelaySettings)
+    default_language: str = "en"
+    """The language of a chat that has not chosen one (``[display] default_language``)."""
+    ask_language: bool = True
+    """Offer the language menu to a new private chat before anything else."""
+    hijri_dates: bool = False
+    hijri_offset_days: int = 0
+    destination_languages: Mapping[str, str] = field(default_factory=dict)
+    """Language of a destination's alerts by its ref (``channel:chat_id[/thread]``)."""

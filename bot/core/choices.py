@@ -18,9 +18,26 @@ def selectable_choices(choices: Sequence[Choice]) -> list[Choice]:
     return [c for c in choices if c.url is None]
 
 
+_KEYWORD_FOLD = str.maketrans(
+    {
+        # Hausa hooked letters have no decomposition; phone keyboards often lack them.
+        "ɓ": "b", "Ɓ": "B", "ɗ": "d", "Ɗ": "D", "ƙ": "k", "Ƙ": "K", "ƴ": "y", "Ƴ": "Y",
+        "\u0671": "\u0627",  # alef wasla → alef
+        "\u0629": "\u0647",  # ta marbuta → heh, swapped at word ends
+        "\u0649": "\u064a",  # alef maksura → yeh
+        "\u0640": None,  # tatweel only stretches a word
+    }
+)  # fmt: skip
+
+
 def keyword_of(text: str) -> str:
-    """Return the text as a keyword: letters and digits only, upper case ("stop." → "STOP")."""
-    return "".join(ch for ch in text.upper() if ch.isalnum())
+    """Return the text as a keyword: letters and digits, upper case, no accents ("Èdè." → "EDE").
+
+    Tone marks, accents, harakat and hooked letters are folded away, as phone keyboards
+    produce them (or not), so ``ÈDÈ``, ``ède`` and ``EDE`` are the same word.
+    """
+    folded = unicodedata.normalize("NFKD", text.translate(_KEYWORD_FOLD)).upper()
+    return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
 
 
 def parse_numbers(text: str) -> list[int] | None:

@@ -110,16 +110,24 @@ class CommandRegistry(Generic[Ctx]):
             key=lambda info: info.name,
         )
 
-    def menu(self) -> dict[str, str]:
-        """Return ``name -> help`` of what anyone may run in their own chat (a platform's menu)."""
-        own_chat = {Role.MEMBER, Role.GROUP_ADMIN}
-        return {info.name: info.help for info in self.visible_to(own_chat)}
+    def menu(self, translate: Callable[[str], str] = str, *, admin: bool = False) -> dict[str, str]:
+        """Return ``name -> help`` of what anyone may run in their own chat (a platform's menu).
 
-    def help_text(self, roles: Collection[Role]) -> str:
-        """Return the /help listing for someone holding ``roles``."""
+        With ``admin`` the bot's admin commands are listed too (the menu of an admin's chat).
+        """
+        roles = {Role.MEMBER, Role.GROUP_ADMIN} | ({Role.ADMIN} if admin else set())
+        return {info.name: translate(info.help) for info in self.visible_to(roles)}
+
+    def help_text(
+        self,
+        roles: Collection[Role],
+        translate: Callable[[str], str] = str,
+        admin_marker: str = " (admin)",
+    ) -> str:
+        """Return the /help listing for someone holding ``roles``, helps in their language."""
         lines = []
         for info in self.visible_to(roles):
             usage = f"/{info.name} {info.args}".rstrip()
-            marker = " (admin)" if info.admin_only else ""
-            lines.append(f"{usage} — {info.help}{marker}")
+            marker = admin_marker if info.admin_only else ""
+            lines.append(f"{usage} — {translate(info.help)}{marker}")
         return "\n".join(lines)

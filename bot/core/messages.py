@@ -220,6 +220,9 @@ class InboundMessage:
     """For a button press: the platform id of the message that carried the button."""
     contact: SharedContact | None = None
     attachments: tuple[Attachment, ...] = ()
+    language_hint: str | None = None
+    """The sender's app language where the platform tells it (Telegram's ``language_code``);
+    it only preselects the language menu, never chooses."""
 
     @property
     def reply_to(self) -> Recipient:

@@ -21,6 +21,8 @@ DELIVERY_ERRORS = frozenset(
 """Reasons a send failed for good that end when the person writes to us again."""
 
 Delivery = Literal["instant", "digest"]
+LANGUAGE_CODES = frozenset({"en", "ha", "yo", "ar"})
+"""Languages a chat may choose (``bot.i18n.LANGUAGES``; the domain keeps only the codes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,8 @@ class SubscriberSettings:
     delivery: Delivery = "instant"
     boards: tuple[int, ...] = ()
     """Board ids to hear about; empty means every board."""
+    language: str | None = None
+    """The language the chat chose (``en``, ``ha``, ``yo``, ``ar``); None until it chooses."""
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any] | None) -> SubscriberSettings:
@@ -39,7 +43,9 @@ class SubscriberSettings:
         raw = raw or {}
         delivery: Delivery = "digest" if raw.get("delivery") == "digest" else "instant"
         boards = raw.get("boards")
+        language = raw.get("language")
         return cls(
+            language=language if language in LANGUAGE_CODES else None,
             topic_alerts=raw.get("topic_alerts", True) is not False,
             promotions=raw.get("promotions", True) is not False,
             delivery=delivery,
@@ -57,6 +63,7 @@ class SubscriberSettings:
             "promotions": self.promotions,
             "delivery": self.delivery,
             "boards": list(self.boards),
+            "language": self.language,
         }
 
     def wants_board(self, board_id: int | None) -> bool:

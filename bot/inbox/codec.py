@@ -35,6 +35,7 @@ def message_to_json(message: InboundMessage) -> dict[str, Any]:
             {"kind": a.kind, "ref": a.ref, "mime_type": a.mime_type, "name": a.name}
             for a in message.attachments
         ],
+        "language_hint": message.language_hint,
     }
 
 
@@ -70,6 +71,7 @@ def message_from_json(data: dict[str, Any]) -> InboundMessage:
             )
             for a in data.get("attachments", ())
         ),
+        language_hint=data.get("language_hint"),
     )
 
 

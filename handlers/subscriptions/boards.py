@@ -13,6 +13,7 @@ from typing import Any
 from bot.core.choices import parse_numbers
 from bot.core.commands import CHAT_MANAGERS
 from bot.domain.subscribers import SubscriberSettings
+from bot.i18n import N_, Speech
 from handlers.context import HandlerContext
 from handlers.flows import Answer, Ask, Done, Flow, Next
 from handlers.subscriptions import menus
@@ -23,11 +24,12 @@ CHOOSE = "choose"
 async def open_menu(answer: Answer, data: dict[str, Any], ctx: HandlerContext) -> Next | Done:
     """Show the menu; entered from an old menu's button, apply that press first."""
     known = await known_boards(ctx)
+    t = await ctx.speech(answer.message)
     if not known:
-        return Done(Ask("No forum boards are known yet: every new topic reaches you."))
+        return Done(Ask(t._("No forum boards are known yet: every new topic reaches you.")))
     if answer.choice is None:
         prefs = await _prefs(answer, ctx) or SubscriberSettings()
-        return _menu(answer, ctx, known, prefs, edit=False)
+        return _menu(answer, ctx, t, known, prefs, edit=False)
     return await choose(answer, data, ctx)
 
 
@@ -35,30 +37,32 @@ async def choose(answer: Answer, data: dict[str, Any], ctx: HandlerContext) -> N
     """Apply the picked boards, or close the menu on Done (or any other text)."""
     known = await known_boards(ctx)
     prefs = await _prefs(answer, ctx)
+    t = await ctx.speech(answer.message)
     if answer.picks:
         if prefs is None:
-            return Done(Ask(menus.NOT_SUBSCRIBED))
+            return Done(Ask(menus.not_subscribed(t)))
         if menus.DONE in answer.picks:
-            return _saved(known, prefs)
+            return _saved(known, prefs, t)
         for pick in answer.picks:
             board = _board_of(pick, known)
             if board is False:
-                return Next(CHOOSE, ask=Ask("That board is not on the menu any more."))
+                return Next(CHOOSE, ask=Ask(t._("That board is not on the menu any more.")))
             prefs = menus.toggle_board(prefs, board)
         await ctx.repos.subscribers.save_settings(
             answer.message.channel, answer.message.chat_id, prefs
         )
-        return _menu(answer, ctx, known, prefs, edit=True)
+        return _menu(answer, ctx, t, known, prefs, edit=True)
     numbers = parse_numbers(answer.text)
     if numbers:
         last = len(known) + 2  # "All boards", each board, "Done"
         wrong = next((n for n in numbers if not 1 <= n <= last), None)
         if wrong is None:
             # Numbers nothing on screen numbers (the menu has buttons): show the menu again.
-            return _menu(answer, ctx, known, prefs or SubscriberSettings(), edit=False)
-        return Next(CHOOSE, ask=Ask(f"There is no number {wrong}. Choose from 1 to {last}."))
+            return _menu(answer, ctx, t, known, prefs or SubscriberSettings(), edit=False)
+        text = t._("There is no number {wrong}. Choose from 1 to {last}.", wrong=wrong, last=last)
+        return Next(CHOOSE, ask=Ask(text))
     if answer.word in menus.DONE_WORDS:
-        return _saved(known, prefs or SubscriberSettings())
+        return _saved(known, prefs or SubscriberSettings(), t)
     return Done(pass_on=True)
 
 
@@ -70,22 +74,24 @@ async def known_boards(ctx: HandlerContext) -> list[menus.Board]:
 def _menu(
     answer: Answer,
     ctx: HandlerContext,
+    t: Speech,
     known: list[menus.Board],
     prefs: SubscriberSettings,
     *,
     edit: bool,
 ) -> Next:
     if ctx.capabilities(answer.message.channel).buttons:
-        hint = "Tap a board to switch it on or off, then Done."
+        hint = t._("Tap a board to switch it on or off, then Done.")
     else:
-        hint = "Reply with the numbers of the boards to switch on or off (e.g. 2 3), or DONE."
-    text = f"You hear about: {menus.describe_boards(known, prefs)}.\n{hint}"
-    return Next(CHOOSE, ask=Ask(text, menus.board_choices(known, prefs), edit=edit))
+        hint = t._("Reply with the numbers of the boards to switch on or off (e.g. 2 3), or DONE.")
+    heard = t._("You hear about: {boards}.", boards=menus.describe_boards(known, prefs, t))
+    choices = menus.board_choices(known, prefs, t)
+    return Next(CHOOSE, ask=Ask(f"{heard}\n{hint}", choices, edit=edit))
 
 
-def _saved(known: list[menus.Board], prefs: SubscriberSettings) -> Done:
-    text = f"Saved. You hear about: {menus.describe_boards(known, prefs)}."
-    return Done(Ask(text, edit=True))
+def _saved(known: list[menus.Board], prefs: SubscriberSettings, t: Speech) -> Done:
+    boards = menus.describe_boards(known, prefs, t)
+    return Done(Ask(t._("Saved. You hear about: {boards}.", boards=boards), edit=True))
 
 
 def _board_of(pick: str, known: list[menus.Board]) -> int | bool | None:
@@ -109,8 +115,8 @@ BOARDS = Flow(
     steps={"open": open_menu, CHOOSE: choose},
     ttl=timedelta(minutes=30),
     who=CHAT_MANAGERS,
-    what="change this chat's subscription",
-    commands={"boards": "Choose the forum boards you hear about"},
+    what=N_("change this chat's subscription"),
+    commands={"boards": N_("Choose the forum boards you hear about")},
     keywords=frozenset({"BOARDS"}),
-    expired="The board menu has closed. Ask for it again whenever you like.",
+    expired=N_("The board menu has closed. Ask for it again whenever you like."),
 )

@@ -39,6 +39,7 @@ from tests.e2e.conftest import (
 )
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.fakes.twilio_api import FakeTwilioApi
+from tests.handlers.conftest import EN
 from tests.service_config import service_data, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,7 +128,7 @@ async def test_telegram_unreachable_at_boot_leaves_the_rest_running_and_catches_
             assert await h.rows_for(str(TG_ADMIN)) == []
             # /status (an admin on WhatsApp asks) and /readyz name the channel that is down.
             snapshot = await svc.status.snapshot()
-            text = render_status(snapshot, svc.clock.now())
+            text = render_status(snapshot, svc.clock.now(), EN)
             assert "telegram DOWN" in text
             assert "telegram unreachable since" in text
             await twilio.send_inbound(h.inbound_url, WA_ADMIN, "/status")

@@ -16,6 +16,8 @@ from bot.core.commands import CommandRegistry
 from bot.core.ids import ChannelName, ChatId, UserId
 from bot.core.messages import ChatKind, DeliveryResult, InboundMessage, OutboundMessage
 from bot.domain.outbox import ClaimedItem, Sent
+from bot.i18n.catalog import shared_catalogs
+from bot.i18n.speech import speech_in
 from bot.outbox.port import OutboxPort
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade_database
@@ -23,7 +25,7 @@ from bot.storage.repositories import Repositories
 from bot.storage.repositories.outbox import OutboxRepo
 from handlers import flow_table, register_commands
 from handlers.context import AdminPolicy, HandlerContext, StatusSnapshot
-from handlers.settings import FeatureSettings
+from handlers.settings import LAGOS, FeatureSettings
 from tests.fakes.channel import FakeChannel, telegram_like, whatsapp_like
 
 ADMIN_ID = "1001"
@@ -62,6 +64,9 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.dispose()
 
 
+EN = speech_in("en", shared_catalogs().translations("en"), LAGOS)
+"""English speech in Lagos time, for the texts a chat that has chosen nothing reads."""
+
 _OUTBOXES: dict[int, OutboxRepo] = {}
 """Each test context's outbox repository, for ``drain`` (features only see the port)."""
 
@@ -72,11 +77,14 @@ def make_context(
     *,
     settings: FeatureSettings | None = None,
     channels: tuple[FakeChannel, ...] | None = None,
+    ask_language: bool = False,
 ) -> HandlerContext:
     """Build a handler context on ``db`` the way bot.app does, with fake platforms.
 
     By default a Telegram-like and a WhatsApp-like fake are registered, so features see the
-    real platforms' declared capabilities.
+    real platforms' declared capabilities. The language menu a new chat is offered first is
+    off unless ``ask_language``: these tests are about chats that have chosen (English);
+    ``tests/handlers/test_language.py`` is about the first contact.
     """
     commands: CommandRegistry[HandlerContext] = CommandRegistry()
     register_commands(commands)
@@ -92,7 +100,9 @@ def make_context(
         commands=commands,
         status=FixedStatus(clock),
         channels=registry,
-        settings=settings or FeatureSettings(bot_name="Attaqwaa"),
+        settings=replace(
+            settings or FeatureSettings(bot_name="Attaqwaa"), ask_language=ask_language
+        ),
         flows=flow_table(),
     )
     _OUTBOXES[id(ctx)] = outbox

@@ -14,6 +14,7 @@ from handlers.dispatch import Dispatcher
 from tests.fakes.channel import whatsapp_like
 from tests.handlers.conftest import (
     ADMIN_ID,
+    EN,
     START,
     GroupChannel,
     drain,
@@ -113,7 +114,7 @@ async def test_status_reports_to_an_admin(ctx: HandlerContext) -> None:
     (sent,) = await drain(ctx)
     assert sent.message.spans[0].bold
     assert sent.message.plain_text.splitlines()[:3] == [
-        "Minbar status",
+        "Attaqwaa status",
         "Uptime: 0h 0m",
         "Database: ok",
     ]
@@ -141,7 +142,7 @@ def test_status_text_reports_every_part() -> None:
         inbox=InboxStatus(pending=2, dead=1, unreadable=4),
         intake={"telegram": IntakeStatus(False, "no poll answered for 5 min", "t2")},
     )
-    text = render_status(snap, START + timedelta(hours=2, minutes=5))
+    text = render_status(snap, START + timedelta(hours=2, minutes=5), EN)
     assert text.splitlines() == [
         "Uptime: 2h 5m",
         "Database: UNREACHABLE",
@@ -164,7 +165,7 @@ def test_status_text_before_the_first_poll() -> None:
     snap = StatusSnapshot(
         started_at=START, database_ok=True, channels={}, outbox_depth={}, last_poll=None
     )
-    text = render_status(snap, START)
+    text = render_status(snap, START, EN)
     assert text.splitlines()[1:] == [
         "Database: ok",
         "Role: leader (scheduler and forum poller)",

@@ -10,7 +10,7 @@ from bot.core.status import ChannelOutage
 from handlers.admin import render_status
 from handlers.channel_health import channel_down, channel_up
 from handlers.context import AdminPolicy, HandlerContext, StatusSnapshot
-from tests.handlers.conftest import ADMIN_ID, START, drain
+from tests.handlers.conftest import ADMIN_ID, EN, START, drain
 
 WA_ADMIN = "+2348030000011"
 OUTAGE = ChannelOutage("telegram", since=START, error_key="network", attempts=1)
@@ -73,8 +73,9 @@ def test_status_names_a_channel_that_could_not_start_and_since_when(clock: Froze
         last_poll=None,
         channel_outages={"telegram": outage},
     )
-    lines = render_status(snap, START + timedelta(minutes=12)).splitlines()
+    lines = render_status(snap, START + timedelta(minutes=12), EN).splitlines()
     assert lines[3:5] == [
         "Channels: telegram DOWN, whatsapp up",
-        "telegram unreachable since 2026-11-27 09:00 UTC (12m): network, 7 failed starts, retrying",
+        "telegram unreachable since Fri 27 Nov 2026, 10:00 (12m): network, 7 failed starts, "
+        "retrying",
     ]

@@ -14,7 +14,7 @@ from handlers.context import HandlerContext
 from handlers.dispatch import Dispatcher
 from handlers.feature import Feature
 from handlers.flows import CANCEL_WORDS, Answer, Ask, Done, Flow, Next
-from tests.handlers.conftest import START, WA_NUMBER, drain, inbound, texts, wa
+from tests.handlers.conftest import EN, START, WA_NUMBER, drain, inbound, texts, wa
 
 
 async def opted_out(ctx: HandlerContext, number: str = WA_NUMBER) -> bool:
@@ -24,10 +24,11 @@ async def opted_out(ctx: HandlerContext, number: str = WA_NUMBER) -> bool:
 
 
 def test_the_word_lists() -> None:
-    """STOP_WORDS are the four that always opt out plus the three that cancel a flow first."""
-    assert frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "OPTOUT"}) == ALWAYS_STOP_WORDS
-    assert frozenset({"CANCEL", "END", "QUIT"}) == CANCEL_WORDS
-    assert STOP_WORDS == ALWAYS_STOP_WORDS | CANCEL_WORDS
+    """STOP_WORDS are the opt-out words of every language plus the English three that cancel."""
+    english = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "OPTOUT"})
+    assert english | {"TSAYA", "DAINA", "DURO", "توقف", "ايقاف"} == ALWAYS_STOP_WORDS
+    assert frozenset({"CANCEL", "END", "QUIT"}) < CANCEL_WORDS
+    assert ALWAYS_STOP_WORDS | {"CANCEL", "END", "QUIT"} == STOP_WORDS
 
 
 @pytest.mark.parametrize(
@@ -59,7 +60,7 @@ async def test_stop_variants_opt_out_and_confirm(ctx: HandlerContext, word: str)
     assert (row.active, row.opted_out_at, row.inactive_reason) == (False, START, "opted_out")
     assert await ctx.repos.subscribers.active_for("whatsapp") == []
     (sent,) = await drain(ctx)
-    assert (sent.message.plain_text, sent.message.kind) == (STOPPED, "reply")
+    assert (sent.message.plain_text, sent.message.kind) == (EN._(STOPPED, start="START"), "reply")
 
 
 @pytest.mark.parametrize("word", ["STOP", "STOPALL", "UNSUBSCRIBE", "OPTOUT"])
@@ -74,7 +75,7 @@ async def test_stop_words_opt_out_even_inside_a_flow(ctx: HandlerContext, word: 
     await drain(ctx)
     await d.handle(wa(word.lower()))
     assert await opted_out(ctx)
-    assert await texts(ctx) == [STOPPED]
+    assert await texts(ctx) == [EN._(STOPPED, start="START")]
     assert await ctx.repos.dialogs.get("whatsapp", WA_NUMBER) is None
 
 
@@ -107,7 +108,7 @@ async def test_cancel_after_a_plain_offer_still_opts_out(ctx: HandlerContext) ->
     await drain(ctx)
     await d.handle(wa("cancel"))
     assert await opted_out(ctx)
-    assert await texts(ctx) == [STOPPED]
+    assert await texts(ctx) == [EN._(STOPPED, start="START")]
 
 
 async def test_stop_from_a_stranger_is_recorded(ctx: HandlerContext) -> None:

@@ -16,9 +16,7 @@ CHANNEL = "-1001234567890"
 
 
 def _both_admins(ctx: HandlerContext) -> HandlerContext:
-    ctx.admins = AdminPolicy(
-        {"telegram": frozenset({TG_ADMIN}), "whatsapp": frozenset({WA_ADMIN})}
-    )
+    ctx.admins = AdminPolicy({"telegram": frozenset({TG_ADMIN}), "whatsapp": frozenset({WA_ADMIN})})
     return ctx
 
 

@@ -105,7 +105,7 @@ async def test_an_admin_command_from_an_admin_runs(ctx: HandlerContext) -> None:
     """/status from an allowlisted admin answers with the status report."""
     await Dispatcher(ctx).handle(inbound("/status", sender=ADMIN_ID))
     (sent,) = await drain(ctx)
-    assert sent.message.plain_text.startswith("Minbar status")
+    assert sent.message.plain_text.startswith("Attaqwaa status")
     assert "Outbox: pending 2, sent 5" in sent.message.plain_text
 
 

@@ -28,7 +28,7 @@ from handlers.flows import (
     resume,
 )
 from handlers.permissions import refusal
-from tests.handlers.conftest import drain, inbound, press, provider_id, texts, wa
+from tests.handlers.conftest import EN, drain, inbound, press, provider_id, texts, wa
 
 COLOURS = [Choice("Red", data="red"), Choice("Blue", data="blue")]
 
@@ -83,7 +83,7 @@ def test_the_button_prefix_defaults_to_the_flow_name() -> None:
     """Without a prefix a flow's buttons carry its name; the other defaults are the engine's."""
     assert PAINT.prefix == "paint"
     assert replace(PAINT, prefix="pt").prefix == "pt"
-    assert frozenset({"CANCEL", "END", "QUIT"}) == CANCEL_WORDS
+    assert frozenset({"CANCEL", "END", "QUIT", "SOKE", "FAGILE", "الغاء"}) == CANCEL_WORDS
     assert (PAINT.ttl, PAINT.cancel_words, PAINT.who) == (
         DEFAULT_TTL,
         CANCEL_WORDS,
@@ -325,7 +325,7 @@ async def test_a_flow_for_admins_refuses_others_in_private(ctx: HandlerContext) 
     """A press on an admins-only flow from anyone else gets the refusal and opens nothing."""
     flow = replace(PAINT, who=ADMINS, what="paint the walls")
     await Dispatcher(ctx, [Feature(name="paint", flows=[flow])]).handle(press("paint:red"))
-    assert await texts(ctx) == [refusal(ADMINS, "paint the walls")]
+    assert await texts(ctx) == [refusal(ADMINS, "paint the walls", EN)]
     assert await ctx.repos.dialogs.get("telegram", "2002") is None
 
 

@@ -18,6 +18,7 @@ from handlers.permissions import may, refusal, roles_of
 from tests.fakes.channel import whatsapp_like
 from tests.handlers.conftest import (
     ADMIN_ID,
+    EN,
     GroupChannel,
     NoAdminLookupChannel,
     drain,
@@ -52,9 +53,10 @@ def gctx(db: Database, clock: FrozenClock, channel: GroupChannel) -> HandlerCont
 def test_refusals_name_who_may() -> None:
     """A chat-manager refusal names the group's admins, any other the forum's admins."""
     assert (
-        refusal(CHAT_MANAGERS, "change this") == "Sorry, only this group's admins can change this."
+        refusal(CHAT_MANAGERS, "change this", EN)
+        == "Sorry, only this group's admins can change this."
     )
-    assert refusal(ADMINS, "use /status") == "Sorry, only the forum's admins can use /status."
+    assert refusal(ADMINS, "use /status", EN) == "Sorry, only the forum's admins can use /status."
 
 
 async def test_everyone_may_use_what_members_may(gctx: HandlerContext) -> None:
@@ -135,7 +137,7 @@ async def test_an_admin_command_is_refused_in_private_with_the_refusal_text(
     ctx.commands.collect([purge])
     with caplog.at_level(logging.WARNING):
         await Dispatcher(ctx).handle(inbound("/purge all", sender="666"))
-    assert await texts(ctx) == [refusal(ADMINS, "use /purge")]
+    assert await texts(ctx) == [refusal(ADMINS, "use /purge", EN)]
     assert "Refused /purge from telegram:666" in caplog.text
 
 

@@ -167,6 +167,24 @@ class SubscriberRepo:
             row.updated_at = self._clock.now()
             return to_subscriber(row)
 
+    async def set_language(
+        self, channel: str, chat_id: str, chat_kind: str, language: str
+    ) -> Subscriber:
+        """Store the language a chat chose; a chat never seen before is noted, not subscribed."""
+        found = await self.update_settings(channel, chat_id, language=language)
+        if found is not None:
+            return found
+        await self._upsert(
+            channel,
+            chat_id,
+            {},
+            new={"active": False, "inactive_reason": NOT_SUBSCRIBED, "chat_kind": chat_kind},
+        )
+        updated = await self.update_settings(channel, chat_id, language=language)
+        if updated is None:
+            raise RuntimeError(f"subscriber {channel}:{chat_id} vanished while choosing a language")
+        return updated
+
     async def save_settings(
         self, channel: str, chat_id: str, settings: SubscriberSettings
     ) -> Subscriber | None:

@@ -40,7 +40,7 @@ from handlers.relay.review import (
 from handlers.settings import FeatureSettings, RelaySettings, ScreeningSettings
 from tests.dbfixtures import BACKENDS, database_for
 from tests.fakes.channel import FakeChannel
-from tests.handlers.conftest import ADMIN_ID, drain, inbound, make_context, outbox_of
+from tests.handlers.conftest import ADMIN_ID, EN, drain, inbound, make_context, outbox_of
 from tests.handlers.relay.conftest import privately
 from tests.handlers.relay.test_spam import SMF, needs_smf, spam_reply_topic
 from tests.service_config import service_config
@@ -194,7 +194,7 @@ async def test_a_non_admin_press_is_refused_with_the_permissions_text(
     router = dispatcher(held)
     await router.handle(press("rv:a:13", "3003", "Stranger"))
     await router.handle(press("rv:r:13", "3003", "Stranger"))
-    expected = refusal(REVIEW_BUTTONS.who, REVIEW_BUTTONS.what)
+    expected = refusal(REVIEW_BUTTONS.who, REVIEW_BUTTONS.what, EN)
     assert expected == "Sorry, only the forum's admins can approve or reject topics."
     items = await drain(held)
     assert await replies(items) == [expected, expected]

@@ -13,9 +13,10 @@ from handlers.context import HandlerContext
 from handlers.dispatch import Dispatcher
 from handlers.subscriptions import FEATURE
 from handlers.subscriptions.boards import BOARDS
-from handlers.subscriptions.menus import KEYWORD_HELP, NOT_SUBSCRIBED
+from handlers.subscriptions.menus import keyword_help, not_subscribed
 from tests.fakes.channel import whatsapp_like
 from tests.handlers.conftest import (
+    EN,
     START,
     WA_NUMBER,
     GroupChannel,
@@ -165,7 +166,7 @@ async def test_a_press_in_a_group_that_is_not_subscribed(db: Database, clock: Fr
     await build_dispatcher(ctx).handle(
         press("sb:4", sender=GROUP_ADMIN, chat=GROUP, kind=ChatKind.GROUP)
     )
-    assert await texts(ctx) == [NOT_SUBSCRIBED]
+    assert await texts(ctx) == [not_subscribed(EN)]
     assert await ctx.repos.subscribers.get("telegram", GROUP) is None
     assert await ctx.repos.dialogs.get("telegram", GROUP) is None
 
@@ -298,7 +299,7 @@ async def test_another_word_closes_the_menu_and_is_answered(ctx: HandlerContext)
     await d.handle(wa("BOARDS"))
     await drain(ctx)
     await d.handle(wa("help"))
-    assert await texts(ctx) == [KEYWORD_HELP]
+    assert await texts(ctx) == [keyword_help(EN)]
     assert await ctx.repos.dialogs.get("whatsapp", WA_NUMBER) is None
 
 
@@ -311,7 +312,7 @@ async def test_stop_works_inside_the_board_menu(ctx: HandlerContext) -> None:
     row = await ctx.repos.subscribers.get("whatsapp", WA_NUMBER)
     assert row is not None
     assert row.opted_out_at == START
-    assert await texts(ctx) == [STOPPED]
+    assert await texts(ctx) == [EN._(STOPPED, start="START")]
     assert await ctx.repos.dialogs.get("whatsapp", WA_NUMBER) is None
 
 

@@ -12,10 +12,11 @@ from bot.storage.db import Database
 from handlers import build_dispatcher
 from handlers.context import HandlerContext
 from handlers.subscriptions.commands import subscribe, unsubscribe
-from handlers.subscriptions.menus import KEYWORD_HELP
+from handlers.subscriptions.menus import keyword_help
 from tests.fakes.channel import whatsapp_like
 from tests.handlers.conftest import (
     ADMIN_ID,
+    EN,
     START,
     WA_NUMBER,
     GroupChannel,
@@ -158,7 +159,7 @@ async def test_help_lists_the_keywords(ctx: HandlerContext) -> None:
     """HELP answers with every keyword."""
     await build_dispatcher(ctx).handle(wa("help"))
     (text,) = await texts(ctx)
-    assert text == KEYWORD_HELP
+    assert text == keyword_help(EN)
     for word in ("JOIN", "STOP", "START", "BOARDS", "DIGEST", "INSTANT", "PROMOS OFF", "SETTINGS"):
         assert word in text
 

@@ -10,10 +10,11 @@ from bot.storage.db import Database
 from handlers import build_dispatcher
 from handlers.context import HandlerContext
 from handlers.dispatch import Dispatcher
-from handlers.subscriptions.menus import NOT_SUBSCRIBED
+from handlers.subscriptions.menus import not_subscribed
 from handlers.subscriptions.settings_menu import SETTINGS
 from tests.fakes.channel import whatsapp_like
 from tests.handlers.conftest import (
+    EN,
     START,
     WA_NUMBER,
     GroupChannel,
@@ -133,7 +134,7 @@ async def test_settings_in_a_group_that_is_not_subscribed(db: Database, clock: F
     await build_dispatcher(ctx).handle(
         inbound("/settings", sender=GROUP_ADMIN, chat=GROUP, kind=ChatKind.GROUP)
     )
-    assert await texts(ctx) == [NOT_SUBSCRIBED]
+    assert await texts(ctx) == [not_subscribed(EN)]
     assert await ctx.repos.dialogs.get("telegram", GROUP) is None
 
 
