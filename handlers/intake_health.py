@@ -15,8 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.channel import ReportsIntakeHealth
-from bot.core.messages import bold, plain
-from handlers.alerts import alert_admins
+from bot.core.messages import Span, bold, plain
+from bot.i18n import Speech
+from handlers.alerts import AlertText, alert_admins
 from handlers.context import HandlerContext
 from handlers.feature import Feature, Job
 
@@ -43,13 +44,11 @@ async def check_intake(ctx: HandlerContext, now: datetime) -> None:
         was_ok = bool(before.get("ok", True))
         if was_ok and not health.ok:
             stall += 1
-            title = name.capitalize()
-            spans = [bold(f"{title} messages are not arriving\n"), plain(health.detail)]
-            await alert_admins(ctx, f"intake-alert:{name}:{stall}:down", spans)
+            text = _intake_alert(name.capitalize(), health.detail, up=False)
+            await alert_admins(ctx, f"intake-alert:{name}:{stall}:down", text)
         elif not was_ok and health.ok:
-            title = name.capitalize()
-            spans = [bold(f"{title} messages arrive again\n"), plain(health.detail)]
-            await alert_admins(ctx, f"intake-alert:{name}:{stall}:up", spans)
+            text = _intake_alert(name.capitalize(), health.detail, up=True)
+            await alert_admins(ctx, f"intake-alert:{name}:{stall}:up", text)
         await ctx.repos.state.put(
             key,
             {
@@ -62,6 +61,19 @@ async def check_intake(ctx: HandlerContext, now: datetime) -> None:
         )
         if not health.ok:
             logger.warning("Intake of %s is stalled: %s", name, health.detail)
+
+
+def _intake_alert(platform: str, detail: str, *, up: bool) -> AlertText:
+    """Return the alert that a platform's messages stopped (or started again) arriving."""
+
+    def render(t: Speech) -> list[Span]:
+        if up:
+            head = t._("{platform} messages arrive again", platform=platform)
+        else:
+            head = t._("{platform} messages are not arriving", platform=platform)
+        return [bold(head + "\n"), plain(detail)]
+
+    return render
 
 
 FEATURE = Feature(name="intake_health", jobs=[Job("intake:check", check_intake, every=CHECK_EVERY)])

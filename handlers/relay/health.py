@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 
 from bot.core.errors import ForumError
 from bot.core.messages import Span, bold, plain
-from handlers.alerts import alert_admins
+from bot.i18n import Speech
+from handlers.alerts import AlertText, alert_admins
 from handlers.context import HandlerContext
 from handlers.relay.poll import POLL_STATE_KEY, RelayReport, relay_new_topics
 
@@ -44,12 +45,26 @@ async def poll_forum(ctx: HandlerContext, now: datetime) -> RelayReport | None:
     except ForumError as exc:
         failures += 1
         if failures == settings.failure_alert_after:
-            message = f"{failures} polls in a row failed. Last error: {exc}"
-            await _alert(ctx, "down", [bold("Forum feed is failing\n"), plain(message)])
+            error = str(exc)
+
+            def failing(t: Speech) -> list[Span]:
+                return [
+                    bold(t._("Forum feed is failing") + "\n"),
+                    plain(
+                        t.n_(
+                            "{n} poll in a row failed. Last error: {error}",
+                            "{n} polls in a row failed. Last error: {error}",
+                            failures,
+                            error=error,
+                        )
+                    ),
+                ]
+
+            await _alert(ctx, "down", failing)
         return None
     alert = await ctx.repos.state.get(ALERT_STATE_KEY)
     if alert and alert.get("open"):
-        await _alert(ctx, "up", [bold("Forum feed recovered\n"), plain("Polling works again.")])
+        await _alert(ctx, "up", _recovered)
     if report.relayed or report.skipped_backfill or report.held:
         logger.info(
             "Forum poll: %d topics, relayed %s, held %s, marked seen without relaying %s",
@@ -75,7 +90,11 @@ def _backing_off(state: dict[str, object], failures: int, interval: float, now: 
     return now < last + timedelta(seconds=max(pause, 0.0))
 
 
-async def _alert(ctx: HandlerContext, kind: str, spans: list[Span]) -> None:
+def _recovered(t: Speech) -> list[Span]:
+    return [bold(t._("Forum feed recovered") + "\n"), plain(t._("Polling works again."))]
+
+
+async def _alert(ctx: HandlerContext, kind: str, spans: AlertText) -> None:
     previous = await ctx.repos.state.get(ALERT_STATE_KEY) or {}
     outage = int(str(previous.get("outage", 0))) + (1 if kind == "down" else 0)
     await ctx.repos.state.put(ALERT_STATE_KEY, {"open": kind == "down", "outage": outage})
