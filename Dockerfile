@@ -5,7 +5,10 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY scheduler ./scheduler
-RUN pip install --no-cache-dir --prefix=/install .
+# The catalogues are compiled here, so the image carries the .mo files (the checkout has .po only).
+RUN pip install --no-cache-dir babel \
+    && pybabel compile -D minbar -d bot/i18n/locales --statistics \
+    && pip install --no-cache-dir --prefix=/install .
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \

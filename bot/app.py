@@ -126,6 +126,7 @@ def feature_settings(config: Config, review_chats: Sequence[Recipient]) -> Featu
         bot_name=config.service.name,
         tz=config.service.tz,
         default_language=config.display.default_language,
+        ask_language=config.display.ask_language,
         hijri_dates=config.display.hijri_dates,
         hijri_offset_days=config.calendar.hijri_offset_days,
         destination_languages={

@@ -35,6 +35,8 @@ bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print their 
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(bench_app, name="bench")
+i18n_app = typer.Typer(no_args_is_help=True, help="Translation catalogues.")
+app.add_typer(i18n_app, name="i18n")
 
 ConfigOption = Annotated[
     Path, typer.Option("--config", "-c", help="Path of config.toml.", show_default=True)
@@ -128,6 +130,13 @@ def chat(
             help="Chat on the configured database; only your own rows are taken from its outbox."
         ),
     ] = False,
+    language: Annotated[
+        str | None,
+        typer.Option(
+            help="Speak en, ha, yo or ar from the first line (else the language menu comes first).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Talk to the bot in this terminal, through the same handlers the platforms use.
 
@@ -150,6 +159,7 @@ def chat(
                 platform=platform,
                 database=database,
                 use_config_database=use_config_database,
+                language=language,
             )
         )
 
@@ -168,6 +178,22 @@ def config_check(config: ConfigOption = Path("config.toml")) -> None:
             typer.echo(f"  {redactor.redact(problem)}", err=True)
         raise typer.Exit(1)
     typer.echo(f"{config}: ok")
+
+
+@i18n_app.command("check")
+def i18n_check() -> None:
+    """Report untranslated, fuzzy or missing messages and broken placeholders; exit 1 if any."""
+    from bot.i18n.check import check, extract, source_root
+
+    template = extract(source_root())
+    problems = check(template)
+    if problems:
+        typer.echo(f"{len(problems)} catalogue problem(s):", err=True)
+        for problem in problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(1)
+    count = sum(1 for m in template if m.id)
+    typer.echo(f"{count} messages, every language complete: ok")
 
 
 @db_app.command("upgrade")

@@ -90,12 +90,24 @@ class WhatsAppTemplate(Section):
 
     content_sid: str
     variables: tuple[str, ...] = ()
+    language: Literal["en", "ha", "yo", "ar"] = "en"
+    """The language of ``content_sid``: the fallback for a language without its own."""
+    languages: Mapping[Literal["en", "ha", "yo", "ar"], str] = Field(default_factory=dict)
+    """The same template approved in other languages: language → Content SID."""
 
     @field_validator("content_sid")
     @classmethod
     def _hx_sid(cls, value: str) -> str:
         if not re.fullmatch("HX" + _HEX32, value):
             raise ValueError('must be a Content SID: "HX" followed by 32 hex digits')
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _hx_sids(cls, value: Mapping[str, str]) -> Mapping[str, str]:
+        for code, sid in value.items():
+            if not re.fullmatch("HX" + _HEX32, sid):
+                raise ValueError(f'{code}: must be a Content SID: "HX" followed by 32 hex digits')
         return value
 
     @field_validator("variables")

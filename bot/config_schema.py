@@ -89,6 +89,7 @@ class DisplaySettings(Section):
     """[display]: the language of people who have not chosen one, and Hijri dates."""
 
     default_language: Literal["en", "ha", "yo", "ar"] = "en"
+    ask_language: bool = True
     hijri_dates: bool = False
 
 

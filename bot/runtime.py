@@ -17,6 +17,7 @@ from bot.core.status import ChannelOutage
 from bot.storage.migrate import upgrade_database
 from bot.web import create_web_app
 from handlers.channel_health import channel_down, channel_up
+from handlers.command_menu import command_menus
 from scheduler.jobs import RunningJobs
 from scheduler.setup import build_scheduler, register_jobs
 
@@ -132,9 +133,12 @@ class Runtime:
         """Publish the channel's command menu; after an outage, send its rows and say so."""
         if isinstance(channel, SupportsCommandMenu):
             try:
-                await channel.publish_commands(self.service.ctx.commands.menu())
+                for menu in await command_menus(self.service.ctx, channel.name):
+                    await channel.publish_commands(
+                        menu.commands, language=menu.language, chat_id=menu.chat_id
+                    )
             except BotError as exc:
-                logger.warning("Could not publish the %s command menu: %s", channel.name, exc)
+                logger.warning("Could not publish the %s command menus: %s", channel.name, exc)
         if outage is not None:
             self.service.worker.notify()
         # Also after a first-try start: an outage a previous process left open ends here.

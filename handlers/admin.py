@@ -65,7 +65,10 @@ async def chatid(message: InboundMessage, argument: str, ctx: HandlerContext) ->
         )
     else:
         text = t._("This chat is {ref} ({kind}).", ref=ref, kind=message.chat_kind.value)
-    await ctx.reply(message, text)
+    # The id is what people copy: bold, wherever the translation put it.
+    before, found, after = text.partition(ref)
+    spans = [plain(before), bold(ref), plain(after)] if found else [plain(text)]
+    await ctx.reply(message, spans)
 
 
 @command("status", help=N_("Service health: uptime, database, channels, outbox, forum"), who=ADMINS)

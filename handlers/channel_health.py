@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.messages import bold, plain
+from bot.core.messages import Span, bold, plain
 from bot.core.status import ChannelOutage
-from handlers.alerts import alert_admins
+from bot.i18n import Speech
+from handlers.alerts import AlertText, alert_admins
 from handlers.context import HandlerContext
 
 
@@ -32,16 +33,11 @@ async def channel_down(ctx: HandlerContext, outage: ChannelOutage) -> bool:
     number = int(str(state.get("outage", 0))) + 1
     since = outage.since.isoformat()
     await ctx.repos.state.put(key, {"open": True, "outage": number, "since": since})
-    title = outage.channel.capitalize()
-    spans = [
-        bold(f"{title} is unreachable\n"),
-        plain(
-            f"{title} is unreachable since {_local(ctx, outage.since)} ({outage.error_key}). "
-            "Minbar keeps trying; messages for it wait and go out once it is back."
-        ),
-    ]
     await alert_admins(
-        ctx, f"channel-alert:{outage.channel}:{number}:down", spans, skip={outage.channel}
+        ctx,
+        f"channel-alert:{outage.channel}:{number}:down",
+        _down_alert(outage),
+        skip={outage.channel},
     )
     return True
 
@@ -54,23 +50,53 @@ async def channel_up(ctx: HandlerContext, channel: str) -> bool:
         return False
     number = int(str(state.get("outage", 0)))
     await ctx.repos.state.put(key, {"open": False, "outage": number, "since": state.get("since")})
-    title = channel.capitalize()
     since = _parse(state.get("since"))
-    spans = [
-        bold(f"{title} is back\n"),
-        plain(
-            f"{title} works again"
-            + (f" (unreachable since {_local(ctx, since)})" if since is not None else "")
-            + "; waiting messages are going out."
-        ),
-    ]
-    await alert_admins(ctx, f"channel-alert:{channel}:{number}:up", spans, skip={channel})
+    await alert_admins(
+        ctx, f"channel-alert:{channel}:{number}:up", _up_alert(channel, since), skip={channel}
+    )
     return True
 
 
-def _local(ctx: HandlerContext, at: datetime) -> str:
-    """Return ``at`` as admins read it: the service's local time, with its zone."""
-    return at.astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M %Z")
+def _down_alert(outage: ChannelOutage) -> AlertText:
+    """Return the alert that a platform cannot be reached, since when and why."""
+    platform = outage.channel.capitalize()
+
+    def render(t: Speech) -> list[Span]:
+        return [
+            bold(t._("{platform} is unreachable", platform=platform) + "\n"),
+            plain(
+                # Translators: {error} is an error code (network, invalid_token...); keep it.
+                # Minbar is the name of the service.
+                t._(
+                    "{platform} is unreachable since {since} ({error}). Minbar keeps trying; "
+                    "messages for it wait and go out once it is back.",
+                    platform=platform,
+                    since=t.moment(outage.since),
+                    error=outage.error_key,
+                )
+            ),
+        ]
+
+    return render
+
+
+def _up_alert(channel: str, since: datetime | None) -> AlertText:
+    """Return the notice that a platform works again (and since when it did not)."""
+    platform = channel.capitalize()
+
+    def render(t: Speech) -> list[Span]:
+        if since is not None:
+            text = t._(
+                "{platform} works again (unreachable since {since}); "
+                "waiting messages are going out.",
+                platform=platform,
+                since=t.moment(since),
+            )
+        else:
+            text = t._("{platform} works again; waiting messages are going out.", platform=platform)
+        return [bold(t._("{platform} is back", platform=platform) + "\n"), plain(text)]
+
+    return render
 
 
 def _parse(value: object) -> datetime | None:

@@ -19,7 +19,7 @@ from bot.core.status import StatusProvider, StatusSnapshot
 from bot.domain.dialogs import OFFER_FLOW
 from bot.domain.outbox import NewOutboxItem
 from bot.forum.source import ForumSource
-from bot.i18n import Catalogs, Speech
+from bot.i18n import LANGUAGES, Catalogs, Speech
 from bot.i18n.catalog import shared_catalogs
 from bot.i18n.speech import speech_in
 from bot.outbox.port import OutboxPort
@@ -82,10 +82,14 @@ class HandlerContext:
             hijri_offset_days=settings.hijri_offset_days,
         )
 
+    async def language_of(self, channel: str, chat_id: str) -> str | None:
+        """Return the language one chat chose, or None."""
+        sub = await self.repos.subscribers.get(channel, chat_id)
+        return sub.settings.language if sub is not None else None
+
     async def speech_for(self, channel: str, chat_id: str) -> Speech:
         """Return the speech of one chat: the language it chose, else the default."""
-        sub = await self.repos.subscribers.get(channel, chat_id)
-        return self.speech_in(sub.settings.language if sub is not None else None)
+        return self.speech_in(await self.language_of(channel, chat_id))
 
     async def speech(self, message: InboundMessage) -> Speech:
         """Return the speech of the chat ``message`` came from."""
@@ -139,9 +143,13 @@ class HandlerContext:
         out = text_message(message.reply_to, spans, choices=choices, kind="reply")
         if edit_of is not None:
             out = replace(out, edit_of=edit_of)
-        await self.outbox.enqueue([NewOutboxItem(key, out)])
         offered = [c for c in out.choices if c.data is not None]
-        if remember and offered and not self.capabilities(message.channel).buttons:
+        numbered = bool(offered) and not self.capabilities(message.channel).buttons
+        if numbered:
+            language, prompt = await self._numbered(message)
+            out = replace(out, language=language, choice_prompt=prompt)
+        await self.outbox.enqueue([NewOutboxItem(key, out)])
+        if remember and numbered:
             await self.repos.dialogs.save(
                 message.channel,
                 message.chat_id,
@@ -153,6 +161,16 @@ class HandlerContext:
                 prompt_ref=key,
             )
         return key
+
+    async def _numbered(self, message: InboundMessage) -> tuple[str | None, str]:
+        """Return the language and number prompt of a numbered answer to ``message``."""
+        language = await self.language_of(message.channel, message.chat_id)
+        if language is None and self.settings.ask_language:
+            # Not chosen yet (the language menu itself): the prompt speaks every language.
+            prompts = [self.speech_in(code)._("Reply with a number") for code in LANGUAGES]
+            return None, " · ".join(prompts)
+        t = self.speech_in(language)
+        return t.code, t._("Reply with a number")
 
 
 def answer_key(message: InboundMessage, part: int = 0, *, edit: bool = False) -> str:

@@ -23,7 +23,8 @@ from datetime import datetime, timedelta
 from bot.core.messages import Span, bold, plain
 from bot.domain.destinations import Destination
 from bot.domain.problems import DeliveryProblem
-from handlers.alerts import alert_admins
+from bot.i18n import Speech
+from handlers.alerts import AlertText, alert_admins
 from handlers.context import HandlerContext
 from handlers.delivery_fixes import CHURN_KEYS, fix_for, is_channel_wide
 from handlers.feature import Feature, Job
@@ -69,13 +70,13 @@ async def alert_delivery_problems(ctx: HandlerContext, now: datetime) -> None:
     told = [g for g in groups if await _due(ctx, g, now)]
     if told:
         first, last = problems[0].id, problems[-1].id
-        spans = _render(told)
+        render = _render(told)
         skip = {g.channel for g in told if g.channel_wide or g.admin_chat}
         key = f"delivery-alert:{first}-{last}"
-        queued = await alert_admins(ctx, key, spans, skip=skip)
+        queued = await alert_admins(ctx, key, render, skip=skip)
         if queued == 0 and skip:
             # No admin on another platform: the broken one may still reach some of them.
-            await alert_admins(ctx, key, spans)
+            await alert_admins(ctx, key, render)
         for group in told:
             await ctx.repos.state.put(
                 throttle_key(group.scope, group.error_key), {"at": now.isoformat()}
@@ -124,43 +125,68 @@ async def _due(ctx: HandlerContext, group: _Group, now: datetime) -> bool:
     return now - at >= THROTTLE
 
 
-def _render(groups: list[_Group]) -> list[Span]:
+def _render(groups: list[_Group]) -> AlertText:
+    """Return the alert about ``groups``: a line each, the total when more than one per line."""
     count = sum(len(g.problems) for g in groups)
-    spans: list[Span] = [bold("Delivery problems\n")]
-    for group in groups:
-        spans.append(plain(_line(group)))
-    if count > len(groups):
-        spans.append(plain(f"\n({count} failures in all.)"))
-    spans.append(plain("\n/destinations lists every destination and its state."))
-    return spans
+
+    def render(t: Speech) -> list[Span]:
+        spans: list[Span] = [bold(t._("Delivery problems") + "\n")]
+        for group in groups:
+            spans.append(plain("\n• " + _line(group, t)))
+        if count > len(groups):
+            total = t.n_("({n} failure in all.)", "({n} failures in all.)", count)
+            spans.append(plain("\n" + total))
+        # Translators: /destinations is a command; keep it.
+        footer = t._("/destinations lists every destination and its state.")
+        spans.append(plain("\n" + footer))
+        return spans
+
+    return render
 
 
-def _line(group: _Group) -> str:
-    title = group.channel.capitalize()
+def _line(group: _Group, t: Speech) -> str:
+    """Return one group's line: where, how many, switched off, the fix, the last error."""
     if group.destination is not None and not group.channel_wide:
         where = group.destination.name or group.destination.ref
         ref = group.destination.ref
     elif group.channel_wide:
-        where, ref = title, group.scope
+        where, ref = group.channel.capitalize(), group.scope
     else:
         where = ref = group.scope
+    head = _head(group, where, t)
+    if group.switched_off:
+        # Translators: {subject} is a chat's name, maybe with a count after it.
+        head = t._("{subject} is switched off", subject=head)
+    elif head == where:
+        head = t.isolate(where)  # a Latin name first must not turn an Arabic line around
+    fix = fix_for(t, group.error_key, where, ref)
+    # The code and the platform's words stay as they are, isolated in a right-to-left line.
+    error = t.isolate(f"{group.error_key}: {group.problems[-1].detail[:DETAIL_SHOWN]}")
+    if fix is not None:
+        return f"{head}: {fix}. ({error})"
+    return f"{head}: {error}"
+
+
+def _head(group: _Group, where: str, t: Speech) -> str:
+    """Return where the problem is, with the count of messages or failures when it says more."""
     n = len(group.problems)
-    head = f"\n• {where}"
     if group.channel_wide:
         kinds = sorted({p.message_kind for p in group.problems if p.message_kind})
-        head += f" ({n} message{'s' if n != 1 else ''}" + (
-            f": {', '.join(kinds)})" if kinds else ")"
-        )
-    elif n > 1:
-        head += f" ({n} failures)"
-    if group.switched_off:
-        head += " is switched off"
-    fix = fix_for(group.error_key, where, ref)
-    last = group.problems[-1]
-    detail = last.detail[:DETAIL_SHOWN]
-    if fix is not None:
-        return f"{head}: {fix}. ({group.error_key}: {detail})"
-    return f"{head}: {group.error_key}: {detail}"
+        if kinds:
+            # Translators: {where} is a platform (Telegram, Whatsapp); {kinds} lists message
+            # kinds as codes (topic, broadcast, reply...); keep them as they are.
+            return t.n_(
+                "{where} ({n} message: {kinds})",
+                "{where} ({n} messages: {kinds})",
+                n,
+                where=where,
+                kinds=", ".join(kinds),
+            )
+        # Translators: {where} is a platform (Telegram, Whatsapp).
+        return t.n_("{where} ({n} message)", "{where} ({n} messages)", n, where=where)
+    if n > 1:
+        return t.n_("{where} ({n} failure)", "{where} ({n} failures)", n, where=where)
+    return where
 
 
 FEATURE = Feature(

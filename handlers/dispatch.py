@@ -107,7 +107,7 @@ class Dispatcher:
                 message.sender_name,
                 message.received_at,
             )
-            language_chosen = sub.settings.language is not None
+            language_chosen = sub.settings.language is not None or sub.settings.language_offered
         turn = await self._open_turn(message)
         if not language_chosen and ctx.settings.ask_language and await self._first_contact(turn):
             return
@@ -149,9 +149,11 @@ class Dispatcher:
         message = turn.message
         if is_language_message(message) or (turn.flow is not None and turn.flow is LANGUAGE):
             return False
-        for keyword in self._priority:
-            if await keyword(message, self._ctx):
-                return True
+        if message.command is None and message.choice_data is None:
+            # "/start" is a command, never the START word; only typed words opt out here.
+            for keyword in self._priority:
+                if await keyword(message, self._ctx):
+                    return True
         await first_contact(message, self._ctx)
         return True
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.core.commands import EVERYONE, Role
 from bot.core.messages import InboundMessage
+from bot.i18n import N_
 from handlers.context import HandlerContext
 from handlers.flows import Flow
 from handlers.settings import FeatureSettings
@@ -33,7 +34,7 @@ class ChoiceRoute:
 
     handler: ChoiceHandler
     who: frozenset[Role] = EVERYONE
-    what: str = "do that"
+    what: str = N_("do that")
     """How a refusal names the action ("approve or reject topics")."""
 
 

@@ -106,6 +106,9 @@ class Done:
 
     say: Ask | None = None
     pass_on: bool = False
+    then: InboundMessage | None = None
+    """A message to route afresh once the flow has closed (the first message of a chat,
+    kept while its language was asked)."""
 
 
 Step = Callable[[Answer, dict[str, Any], HandlerContext], Awaitable[Next | Done]]
@@ -194,6 +197,8 @@ async def _run(
             await ctx.repos.dialogs.clear(message.channel, message.chat_id)
         if result.say is not None:
             await _say(flow, result.say, answer, ctx, state)
+        if result.then is not None and ctx.redispatch is not None:
+            await ctx.redispatch(result.then)
         return not result.pass_on
     if result.step not in flow.steps:
         raise ValueError(f"flow {flow.name!r}: step {step!r} went to unknown {result.step!r}")

@@ -15,8 +15,9 @@ from typing import Any
 
 from bot.core.choices import keyword_of
 from bot.core.commands import CHAT_MANAGERS
-from bot.core.messages import Choice, InboundMessage
+from bot.core.messages import ChatKind, Choice, InboundMessage
 from bot.i18n import LANGUAGES, N_, language_named
+from handlers.command_menu import publish_chat_menu
 from handlers.context import HandlerContext
 from handlers.feature import Feature
 from handlers.flows import Answer, Ask, Done, Flow, Next, begin_at
@@ -32,7 +33,14 @@ REPLAY_SUFFIX = ":after-language"
 
 
 async def first_contact(message: InboundMessage, ctx: HandlerContext) -> None:
-    """Offer the language menu to a new private chat, keeping its message for afterwards."""
+    """Offer the language menu to a new private chat, keeping its message for afterwards.
+
+    Offered once: a person who goes on without choosing reads the default language, and is
+    not asked again at every message (``/language`` or its word opens the menu).
+    """
+    await ctx.repos.subscribers.update_settings(
+        message.channel, message.chat_id, language_offered=True
+    )
     await begin_at(LANGUAGE, FIRST, Answer.of(message), ctx)
 
 
@@ -97,20 +105,20 @@ async def _chosen(
         again = t._("Send {word} to change it.", word=word_for("language", code))
     else:
         again = t._("Send /language to change it.")
-    await ctx.reply(
-        message, t._("Language: {language}.", language=LANGUAGES[code].native) + " " + again
+    if message.chat_kind is ChatKind.PRIVATE:
+        await publish_chat_menu(ctx, message.channel, message.chat_id, t)
+    said = Ask(t._("Language: {language}.", language=LANGUAGES[code].native) + " " + again)
+    if not replay:
+        return Done(said)
+    # Answered once the menu is closed, so the kept message starts with no dialog open.
+    kept = replace(
+        message,
+        text=replay.get("text", ""),
+        choice_data=replay.get("choice_data"),
+        origin_message_id=replay.get("origin_message_id"),
+        message_ref=f"{replay.get('ref') or message.message_ref}{REPLAY_SUFFIX}",
     )
-    if replay and ctx.redispatch is not None:
-        await ctx.redispatch(
-            replace(
-                message,
-                text=replay.get("text", ""),
-                choice_data=replay.get("choice_data"),
-                origin_message_id=replay.get("origin_message_id"),
-                message_ref=f"{replay.get('ref') or message.message_ref}{REPLAY_SUFFIX}",
-            )
-        )
-    return Done()
+    return Done(said, then=kept)
 
 
 def _choices(preselected: str | None) -> list[Choice]:

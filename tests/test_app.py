@@ -358,7 +358,8 @@ async def test_a_new_platform_is_wired_end_to_end(tmp_path: Path, services: list
     """A Platform passed in gets its channel, hooks, admins, pace, routes and warnings wired."""
     built: list[SignalChannel] = []
     service = build_service(
-        config_for(tmp_path), platforms=(*PLATFORMS, signal_platform(built=built))
+        config_for(tmp_path, display={"ask_language": False}),
+        platforms=(*PLATFORMS, signal_platform(built=built)),
     )
     services.append(service)
     [channel] = built
@@ -393,7 +394,8 @@ async def test_a_new_platforms_reports_reach_the_receipts(
     """A delivery report handed to the hooks is stored, then applied to the sent row."""
     built: list[SignalChannel] = []
     service = build_service(
-        config_for(tmp_path), platforms=(*PLATFORMS, signal_platform(built=built))
+        config_for(tmp_path, display={"ask_language": False}),
+        platforms=(*PLATFORMS, signal_platform(built=built)),
     )
     services.append(service)
     await _ready(service)

@@ -84,7 +84,17 @@ def test_chat_talks_as_a_person_on_the_chosen_platform(
     config = write_config(tmp_path / "chat.toml", data)
     result = runner.invoke(
         app,
-        ["chat", "--config", str(config), "--platform", "whatsapp", "--name", "Musa"],
+        [
+            "chat",
+            "--config",
+            str(config),
+            "--platform",
+            "whatsapp",
+            "--name",
+            "Musa",
+            "--language",
+            "en",
+        ],
         input="/start\n/quit\n",
     )
     assert result.exit_code == 0, result.output

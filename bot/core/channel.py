@@ -132,8 +132,18 @@ class SupportsChatAdmins(Protocol):
 class SupportsCommandMenu(Protocol):
     """Capability: the platform can publish the command list (Telegram's ``setMyCommands``)."""
 
-    async def publish_commands(self, commands: Mapping[str, str]) -> None:
-        """Publish ``name -> description`` as the platform's command menu."""
+    async def publish_commands(
+        self,
+        commands: Mapping[str, str],
+        *,
+        language: str | None = None,
+        chat_id: str | None = None,
+    ) -> None:
+        """Publish ``name -> description`` as the platform's command menu.
+
+        With ``language``: the menu of people whose app speaks it; with ``chat_id``: the menu
+        of that one chat (an admin's, or a person who chose a language), whatever their app.
+        """
         ...
 
 

@@ -115,6 +115,10 @@ class OutboundMessage:
     """Set by the outbox when the platform only accepts a template for this recipient now."""
     edit_of: str | None = None
     """Provider id of an earlier message to replace, where the platform can edit messages."""
+    language: str | None = None
+    """The language the text is written in; picks the template of that language."""
+    choice_prompt: str | None = None
+    """How to ask for a number where choices are numbered, in the message's language."""
 
     @property
     def plain_text(self) -> str:
@@ -132,6 +136,8 @@ class OutboundMessage:
             "link_preview": self.link_preview,
             "template_values": [list(pair) for pair in self.template_values],
             "edit_of": self.edit_of,
+            "language": self.language,
+            "choice_prompt": self.choice_prompt,
         }
 
     @classmethod
@@ -147,6 +153,8 @@ class OutboundMessage:
             link_preview=bool(payload.get("link_preview", False)),
             template_values=tuple((str(k), str(v)) for k, v in payload.get("template_values", ())),
             edit_of=payload.get("edit_of"),
+            language=payload.get("language"),
+            choice_prompt=payload.get("choice_prompt"),
         )
 
 

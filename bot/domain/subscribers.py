@@ -36,6 +36,9 @@ class SubscriberSettings:
     """Board ids to hear about; empty means every board."""
     language: str | None = None
     """The language the chat chose (``en``, ``ha``, ``yo``, ``ar``); None until it chooses."""
+    language_offered: bool = False
+    """The language menu was offered once; a chat that went on without choosing is not
+    asked again (``/language`` is there), it reads the default language."""
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any] | None) -> SubscriberSettings:
@@ -46,6 +49,7 @@ class SubscriberSettings:
         language = raw.get("language")
         return cls(
             language=language if language in LANGUAGE_CODES else None,
+            language_offered=raw.get("language_offered") is True,
             topic_alerts=raw.get("topic_alerts", True) is not False,
             promotions=raw.get("promotions", True) is not False,
             delivery=delivery,
@@ -63,7 +67,8 @@ class SubscriberSettings:
             "promotions": self.promotions,
             "delivery": self.delivery,
             "boards": list(self.boards),
-            "language": self.language,
+            **({"language": self.language} if self.language is not None else {}),
+            **({"language_offered": True} if self.language_offered else {}),
         }
 
     def wants_board(self, board_id: int | None) -> bool:

@@ -41,6 +41,11 @@ class Problem:
         return f"{self.language}: {self.what}: {self.msgid!r}"
 
 
+def source_root() -> Path:
+    """Return the folder holding the ``bot``, ``handlers`` and ``scheduler`` packages."""
+    return Path(__file__).resolve().parents[2]
+
+
 def extract(root: Path) -> Catalog:
     """Return the template of every marked message under the source folders of ``root``."""
     template = Catalog(domain=DOMAIN, project="Minbar")
@@ -85,6 +90,8 @@ def check(template: Catalog, locales: Path = LOCALES) -> list[Problem]:
             continue
         with po.open("rb") as fp:
             catalog = read_po(fp, locale=code)
+        if catalog.fuzzy:
+            problems.append(Problem(code, str(po), "header marked fuzzy: compile skips it"))
         problems.extend(check_catalog(code, template, catalog))
     return problems
 

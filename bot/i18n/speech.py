@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gettext
 import logging
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -71,8 +72,13 @@ class Speech:
         return self._fill(self._tr.pgettext(context, msgid), msgid, params)
 
     def isolate(self, text: str) -> str:
-        """Return ``text`` isolated from the surrounding direction in a right-to-left language."""
-        return f"{FSI}{text}{PDI}" if self.rtl and text else text
+        """Return ``text`` isolated from the surrounding direction in a right-to-left language.
+
+        Only text holding left-to-right letters is wrapped: an Arabic value needs no isolate.
+        """
+        if not self.rtl or not any(unicodedata.bidirectional(ch) == "L" for ch in text):
+            return text
+        return f"{FSI}{text}{PDI}"
 
     def day(self, moment: date | datetime) -> str:
         """Return a day as people read it: ``Fri 6 Mar 2026`` (and the Hijri date if shown)."""
@@ -84,7 +90,9 @@ class Speech:
     def moment(self, moment: datetime) -> str:
         """Return a local date and time: ``Fri 6 Mar 2026, 17:05`` (Hijri date after it)."""
         local = moment.astimezone(self.tz)
-        text = f"{format_date(local, DAY_FORMAT, locale=self.code)}, {self.clock(local)}"
+        day = format_date(local, DAY_FORMAT, locale=self.code)
+        # Translators: a date and a time of day; Arabic writes its own comma.
+        text = self._("{date}, {time}", date=day, time=self.clock(local))
         hijri = self.hijri(local) if self.hijri_dates else None
         return f"{text} · {hijri}" if hijri else text
 
@@ -157,3 +165,8 @@ def speech_in(
         hijri_dates=hijri_dates,
         hijri_offset_days=hijri_offset_days,
     )
+
+
+def english(tz: ZoneInfo | None = None) -> Speech:
+    """Return the source language itself: what is stored and logged, whoever reads it later."""
+    return speech_in("en", gettext.NullTranslations(), tz or ZoneInfo("UTC"))

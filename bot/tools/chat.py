@@ -14,21 +14,26 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from pydantic import ValidationError
 
-from bot.app import build_service
+from bot.app import Service, build_service
 from bot.channels.console.adapter import ConsoleChannel
 from bot.config import Config
 from bot.config_schema import DatabaseSettings
-from bot.core.errors import ConfigError
+from bot.core.errors import ConfigError, ForumError
 from bot.core.ids import ChannelName, ChatId, UserId
 from bot.core.messages import ChatKind, InboundMessage
+from bot.i18n import LANGUAGES
 from bot.runtime import Runtime
+from handlers.relay.poll import relay_new_topics
 
 REPLY_WAIT = 3.0
+REPLY_QUIET = 0.2
+"""Seconds without a new reply after which a line counts as answered."""
 """Seconds to wait for the bot's answer before prompting again."""
 CHAT_DATABASE_URL = "sqlite+aiosqlite:///var/chat.sqlite3"
 """The chat's own database: kept between sessions (subscriptions, settings), relative to the
@@ -47,12 +52,16 @@ async def run_chat(
     stdout: TextIO | None = None,
     database: str | None = None,
     use_config_database: bool = False,
+    language: str | None = None,
 ) -> int:
     """Read lines until EOF or /quit, dispatch each, print the replies; return lines handled.
 
     ``database`` names the database to use instead of the chat's own; ``use_config_database``
-    uses the configured one (the one ``minbar run`` uses).
+    uses the configured one (the one ``minbar run`` uses). ``language`` is chosen for the
+    person up front; without it a new chat is offered the language menu, as on the platforms.
     """
+    if language is not None and language not in LANGUAGES:
+        raise ConfigError(f"--language {language!r}: choose one of {', '.join(LANGUAGES)}")
     reader = stdin or sys.stdin
     writer = stdout or sys.stdout
     chat_config = with_chat_database(config, database, use_config_database=use_config_database)
@@ -82,6 +91,10 @@ async def run_chat(
     handled = 0
     await runtime.start()
     try:
+        if language is not None:
+            await service.ctx.repos.subscribers.set_language(platform, user, "private", language)
+        if not shared:
+            await _learn_the_boards(service, writer)
         where = chat_config.database.display_url
         writer.write(
             f"Chatting with {config.service.name} as {name} ({user}) on {where}. /quit to leave.\n"
@@ -163,3 +176,26 @@ async def _wait_for_reply(console: ConsoleChannel, before: int) -> None:
     # The console keeps a plain list of what it sent; polling it briefly is simplest.
     while len(console.sent) == before and loop.time() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.02)
+    # One line may get several answers (the language, then the kept first message): wait
+    # until the replies stop coming, so each shows before the next prompt.
+    seen = len(console.sent)
+    quiet_until = loop.time() + REPLY_QUIET
+    while loop.time() < min(quiet_until, deadline):
+        await asyncio.sleep(0.02)
+        if len(console.sent) != seen:
+            seen, quiet_until = len(console.sent), loop.time() + REPLY_QUIET
+
+
+async def _learn_the_boards(service: Service, writer: TextIO) -> None:
+    """Read the forum once, relaying nothing, so a new chat's board menu has boards.
+
+    Only on chat's own database: there the scheduler never polls (a chat never leads).
+    """
+    ctx = service.ctx
+    if ctx.forum is None or await ctx.repos.topics.boards_seen():
+        return
+    relay = replace(ctx.settings.relay, backfill=0)  # every topic seen, none sent
+    try:
+        await relay_new_topics(ctx.forum, replace(ctx, settings=replace(ctx.settings, relay=relay)))
+    except ForumError as exc:
+        writer.write(f"(The forum could not be read, so the board menu is empty: {exc})\n")

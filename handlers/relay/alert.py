@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from bot.core.messages import Choice, OutboundMessage, Recipient, Span, bold, italic, plain
 from bot.domain.topics import Topic
 from bot.forum.excerpt import html_to_spans
+from bot.i18n import Speech
 
 
 def render_topic_alert(
-    topic: Topic, recipient: Recipient, tz: ZoneInfo, excerpt_chars: int
+    topic: Topic, recipient: Recipient, t: Speech, excerpt_chars: int
 ) -> OutboundMessage:
-    """Build the neutral topic alert: title, facts line, clean excerpt, forum button."""
-    facts = [topic.board_name or "Forum"]
+    """Build the neutral topic alert in ``t``'s language: title, facts, excerpt, forum button.
+
+    The title, board, author and excerpt are forum content and stay as written; the labels
+    and the date are the reader's.
+    """
+    facts = [topic.board_name or t._("Forum")]
     if topic.author:
         facts.append(topic.author)
-    facts.append(_local_time(topic.posted_at, tz))
-    spans: list[Span] = [bold(topic.subject), plain("\n"), italic(" · ".join(facts))]
+    facts.append(t.moment(topic.posted_at))
+    # Each fact is isolated in a right-to-left language, so a Latin board name keeps its place.
+    spans: list[Span] = [
+        bold(topic.subject),
+        plain("\n"),
+        italic(" · ".join(t.isolate(fact) for fact in facts)),
+    ]
     excerpt = html_to_spans(topic.body_html, max_chars=excerpt_chars)
     if excerpt:
         spans.append(plain("\n\n"))
@@ -26,12 +33,9 @@ def render_topic_alert(
     return OutboundMessage(
         recipient=recipient,
         spans=tuple(spans),
-        choices=(Choice("Read on forum", url=topic.link),),
+        choices=(Choice(t._("Read on forum"), url=topic.link),),
         link=topic.link,
         kind="topic_alert",
         template_values=(("title", topic.subject), ("link", topic.link)),
+        language=t.code,
     )
-
-
-def _local_time(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime("%d %b %Y, %H:%M")

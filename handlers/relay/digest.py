@@ -11,6 +11,7 @@ from bot.core.messages import OutboundMessage, Recipient, Span, bold, plain
 from bot.domain.outbox import NewOutboxItem
 from bot.domain.subscribers import Subscriber
 from bot.domain.topics import TopicRecord
+from bot.i18n import Speech
 from handlers.context import HandlerContext
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,9 @@ async def send_digest(ctx: HandlerContext, now: datetime) -> int:
     items = [
         NewOutboxItem(
             f"digest:{day.isoformat()}:{sub.id}",
-            render_digest(sub.recipient, chosen, day, _budget(ctx, sub)),
+            render_digest(
+                sub.recipient, chosen, day, ctx.speech_in(sub.settings.language), _budget(ctx, sub)
+            ),
             subscriber_id=sub.id,
         )
         for sub, chosen in plans.values()
@@ -95,9 +98,10 @@ def render_digest(
     recipient: Recipient,
     topics: Sequence[TopicRecord],
     day: date,
+    t: Speech,
     budget: int = MAX_TEXT_BUDGET,
 ) -> OutboundMessage:
-    """Build the digest: a dated header and one "• title — link" line per topic."""
+    """Build the digest in ``t``'s language: a dated header and a "• title — link" per topic."""
     lines: list[str] = []
     used = 0
     for topic in topics:
@@ -108,11 +112,12 @@ def render_digest(
         used += len(line)
     left = len(topics) - len(lines)
     if left:
-        lines.append(f"\n…and {left} more on the forum.")
-    label = f"{day:%d %b %Y}"
-    count = f"{len(topics)} new topic" + ("" if len(topics) == 1 else "s")
+        more = t.n_("…and {n} more on the forum.", "…and {n} more on the forum.", left)
+        lines.append("\n" + more)
+    label = t.day(day)
+    count = t.n_("{n} new topic", "{n} new topics", len(topics))
     spans: list[Span] = [
-        bold(f"Forum digest, {label}"),
+        bold(t._("Forum digest, {date}", date=label)),
         plain(f" — {count}"),
         plain("".join(lines)),
     ]
@@ -126,6 +131,7 @@ def render_digest(
             ("count", str(len(topics))),
             ("titles", _clip(titles, MAX_TEMPLATE_TITLES)),
         ),
+        language=t.code,
     )
 
 

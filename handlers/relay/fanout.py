@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from bot.core.messages import OutboundMessage
 from bot.domain.outbox import NewOutboxItem
 from bot.domain.topics import Topic
 from handlers.context import HandlerContext
@@ -12,10 +15,13 @@ from handlers.relay.rules import select_destinations
 async def relay_topic(topic: Topic, ctx: HandlerContext) -> int:
     """Queue one topic for every destination and subscriber its rules select; return new rows."""
     excerpt = ctx.settings.relay.excerpt_chars
+    languages = ctx.settings.destination_languages
     items = [
         NewOutboxItem(
             f"topic:{topic.topic_id}:dest:{dest.id}",
-            render_topic_alert(topic, dest.recipient, ctx.tz, excerpt),
+            render_topic_alert(
+                topic, dest.recipient, ctx.speech_in(languages.get(dest.ref)), excerpt
+            ),
             topic_id=topic.topic_id,
             destination_id=dest.id,
         )
@@ -26,16 +32,24 @@ async def relay_topic(topic: Topic, ctx: HandlerContext) -> int:
 
 
 async def subscriber_alerts(topic: Topic, ctx: HandlerContext) -> list[NewOutboxItem]:
-    """Return one alert per subscriber who wants ``topic`` now (instant, board matches)."""
+    """Return one alert per subscriber who wants ``topic`` now, each in their language."""
     excerpt = ctx.settings.relay.excerpt_chars
+    rendered: dict[str | None, OutboundMessage] = {}
+    items = []
     # Outside a session window (WhatsApp's 24 hours) the outbox sends the topic_alert template
     # or skips the row as "outside_window"; the daily digest then picks the topic up.
-    return [
-        NewOutboxItem(
-            f"topic:{topic.topic_id}:sub:{sub.id}",
-            render_topic_alert(topic, sub.recipient, ctx.tz, excerpt),
-            topic_id=topic.topic_id,
-            subscriber_id=sub.id,
+    for sub in await ctx.repos.subscribers.for_topic_alerts(topic.board_id):
+        language = sub.settings.language
+        if language not in rendered:  # rendered once per language, not once per subscriber
+            t = ctx.speech_in(language)
+            rendered[language] = render_topic_alert(topic, sub.recipient, t, excerpt)
+        alert = replace(rendered[language], recipient=sub.recipient)
+        items.append(
+            NewOutboxItem(
+                f"topic:{topic.topic_id}:sub:{sub.id}",
+                alert,
+                topic_id=topic.topic_id,
+                subscriber_id=sub.id,
+            )
         )
-        for sub in await ctx.repos.subscribers.for_topic_alerts(topic.board_id)
-    ]
+    return items

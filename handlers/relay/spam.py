@@ -5,6 +5,9 @@ repeated-token runs (``сайтсайтсайт…``, ``buy buy buy…``), lette
 write in, words that mix Latin with Cyrillic or Greek look-alikes, link farms, blocked words.
 A topic is spam when the summed weight reaches the policy's threshold; every weight below is
 chosen so one strong signal alone (1.0) meets the default threshold and a weak one (0.5) does not.
+
+The reasons are stored with the topic and logged in English; each admin reads them in their
+own language, translated from that stored text by :func:`say_reasons`.
 """
 
 from __future__ import annotations
@@ -16,9 +19,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 
+from bot.i18n import Speech
+from handlers.relay.spam_reasons import ENGLISH, SEPARATOR, say_reason
 from handlers.settings import SpamPolicy
 
-__all__ = ["SpamPolicy", "SpamScore", "fold", "score_text", "score_topic", "script_of"]
+__all__ = [
+    "SpamPolicy",
+    "SpamScore",
+    "fold",
+    "score_text",
+    "score_topic",
+    "script_of",
+]
 
 STRONG = 1.0
 WEAK = 0.5
@@ -43,10 +55,21 @@ _SCRIPT_LETTERS = frozenset({"Lu", "Ll", "Lt", "Lo"})
 
 @dataclass(frozen=True, slots=True)
 class Signal:
-    """One reason a topic looks like spam, and how much it weighs."""
+    """One reason a topic looks like spam, what it names, and how much it weighs."""
 
     weight: float
-    reason: str
+    kind: str
+    """Which reason: a key of ``spam_reasons.ENGLISH_REASONS`` (``repeated_run``…)."""
+    values: tuple[tuple[str, str | int], ...] = ()
+
+    def said(self, t: Speech) -> str:
+        """Return the reason in ``t``'s language."""
+        return say_reason(self.kind, dict(self.values), t)
+
+    @property
+    def reason(self) -> str:
+        """Return the reason in English, as it is stored with the topic and logged."""
+        return self.said(ENGLISH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +93,7 @@ class SpamScore:
     def reason(self) -> str:
         """Return the signals' reasons as one line, strongest first."""
         ordered = sorted(self.signals, key=lambda s: -s.weight)
-        return "; ".join(s.reason for s in ordered)
+        return SEPARATOR.join(s.reason for s in ordered)
 
 
 class _TextAndLinks(HTMLParser):
@@ -128,14 +151,15 @@ def _repeated_runs(text: str) -> list[Signal]:
         unit = match.group(1)
         repeats = len(match.group(0)) // len(unit)
         if repeats >= MIN_RUN_REPEATS and len(match.group(0)) >= MIN_RUN_CHARS:
-            found.append(Signal(STRONG, f"repeated run {unit!r} x{repeats}"))
+            found.append(Signal(STRONG, "repeated_run", (("unit", repr(unit)), ("n", repeats))))
             break
     words = _WORD.findall(lowered)
     run = 1
     for previous, word in itertools.pairwise(words):
         run = run + 1 if word == previous else 1
         if run == MIN_WORD_REPEATS:
-            found.append(Signal(STRONG, f"word {word!r} repeated {MIN_WORD_REPEATS}+ times"))
+            values = (("word", repr(word)), ("n", MIN_WORD_REPEATS))
+            found.append(Signal(STRONG, "repeated_word", values))
             break
     return found
 
@@ -148,11 +172,13 @@ def _scripts(text: str, allowed: tuple[str, ...]) -> list[Signal]:
     if len(letters) >= MIN_LETTERS_FOR_SHARE and len(foreign) > FOREIGN_SHARE * len(letters):
         main = max(set(foreign), key=foreign.count)
         share = round(100 * len(foreign) / len(letters))
-        found.append(Signal(STRONG, f"{share}% of letters in unexpected scripts ({main})"))
+        named = (("percent", f"{share}%"), ("script", main))
+        found.append(Signal(STRONG, "foreign_scripts", named))
     mixed = [w for w in _WORD.findall(text) if _mixes_lookalikes(w)]
     if mixed:
         weight = STRONG if len(mixed) >= 2 else WEAK
-        found.append(Signal(weight, f"{len(mixed)} word(s) mixing scripts, e.g. {mixed[0]!r}"))
+        values = (("n", len(mixed)), ("word", repr(mixed[0])))
+        found.append(Signal(weight, "mixed_scripts", values))
     return found
 
 
@@ -164,10 +190,11 @@ def _mixes_lookalikes(word: str) -> bool:
 def _link_density(text: str, links: int, link_chars: int, max_links: int) -> list[Signal]:
     found: list[Signal] = []
     if links > max_links:
-        found.append(Signal(STRONG, f"{links} links (more than {max_links})"))
+        found.append(Signal(STRONG, "many_links", (("n", links), ("limit", max_links))))
     visible = len("".join(text.split()))
     if links and visible and link_chars / visible > LINK_TEXT_SHARE:
-        found.append(Signal(WEAK, f"links make {round(100 * link_chars / visible)}% of the text"))
+        percent = f"{round(100 * link_chars / visible)}%"
+        found.append(Signal(WEAK, "link_share", (("percent", percent),)))
     return found
 
 
@@ -179,7 +206,7 @@ def _blocked_words(text: str, blocked: tuple[str, ...]) -> list[Signal]:
     for entry in blocked:
         needle = " ".join(_WORD.findall(fold(entry)))
         if needle and f" {needle} " in haystack:
-            found.append(Signal(STRONG, f"blocked word {entry!r}"))
+            found.append(Signal(STRONG, "blocked_word", (("word", repr(entry)),)))
     return found
 
 

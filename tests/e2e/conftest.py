@@ -177,6 +177,8 @@ async def running_service(
     on the migrated database before the service starts (and before its first forum poll).
     With ``telegram_webhook`` Telegram delivers to ``/webhooks/telegram`` instead of polling.
     ``runtime_options`` are keyword arguments of :class:`Runtime` (e.g. ``channel_retry``).
+    New chats are not offered the language menu unless ``display`` says so: these tests are
+    about chats that already speak (English); ``test_languages_service.py`` is about the menu.
     """
     port = free_port()
     public_url = f"http://127.0.0.1:{port}"
@@ -187,6 +189,7 @@ async def running_service(
         "relay": {"destinations": []},
         "telegram": {"mode": "off"},
         "whatsapp": {"mode": "off"},
+        "display": {"ask_language": False},
     }
     if telegram is not None:
         base["telegram"] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -89,7 +90,8 @@ class FakeTelegramState:
         self.chats: dict[int, ChatState] = {}
         self.users: dict[int, dict[str, Any]] = {}
         self.sent: list[SentMessage] = []
-        self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self.commands: dict[tuple[str, str, str], list[dict[str, str]]] = {}
+        """Menus by (scope type, scope chat id, language code), as ``setMyCommands`` set them."""
         self.answered_callbacks: list[dict[str, Any]] = []
         self.count_429 = 0
         self.violations = 0
@@ -99,12 +101,18 @@ class FakeTelegramState:
     # -- test controls --------------------------------------------------------------------
 
     def add_private_chat(
-        self, user_id: int, first_name: str = "Test", username: str | None = None
+        self,
+        user_id: int,
+        first_name: str = "Test",
+        username: str | None = None,
+        language_code: str | None = None,
     ) -> ChatState:
-        """Create a user who has started the bot."""
+        """Create a user who has started the bot (``language_code``: their app's language)."""
         self.users[user_id] = {"id": user_id, "is_bot": False, "first_name": first_name}
         if username:
             self.users[user_id]["username"] = username
+        if language_code:
+            self.users[user_id]["language_code"] = language_code
         chat = ChatState(user_id, "private", first_name=first_name, username=username)
         self.chats[user_id] = chat
         return chat
@@ -373,14 +381,11 @@ class FakeTelegramState:
         return self._message(chat, sent)
 
     async def _set_my_commands(self, p: dict[str, Any]) -> bool:
-        scope = p.get("scope") or {"type": "default"}
-        key = (str(scope.get("type", "default")), str(p.get("language_code") or ""))
-        self.commands[key] = check_commands(p.get("commands"))
+        self.commands[_menu_key(p)] = check_commands(p.get("commands"))
         return True
 
     async def _get_my_commands(self, p: dict[str, Any]) -> list[dict[str, str]]:
-        scope = p.get("scope") or {"type": "default"}
-        return self.commands.get((str(scope.get("type")), str(p.get("language_code") or "")), [])
+        return self.commands.get(_menu_key(p), [])
 
     async def _answer_callback_query(self, p: dict[str, Any]) -> bool:
         query_id = str(p.get("callback_query_id") or "")
@@ -401,3 +406,14 @@ def _member(status: str, user: dict[str, Any]) -> dict[str, Any]:
     if status == "kicked":
         out["until_date"] = 0
     return out
+
+
+def _menu_key(p: dict[str, Any]) -> tuple[str, str, str]:
+    """Return the (scope type, chat id, language code) a command menu is stored under."""
+    scope = p.get("scope") or {"type": "default"}
+    language = str(p.get("language_code") or "")
+    if language and not re.fullmatch("[a-z]{2}", language):
+        raise ApiError(400, "Bad Request: invalid language code specified")
+    if scope.get("type") == "chat" and "chat_id" not in scope:
+        raise ApiError(400, "Bad Request: chat_id is required for the chat scope")
+    return (str(scope.get("type", "default")), str(scope.get("chat_id", "")), language)

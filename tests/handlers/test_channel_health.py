@@ -32,7 +32,7 @@ async def test_an_outage_alerts_the_other_platforms_once_even_across_restarts(
     [row] = await drain(ctx)
     assert (row.message.recipient.channel, row.message.recipient.chat_id) == ("whatsapp", WA_ADMIN)
     assert row.message.plain_text == (
-        "Telegram is unreachable\nTelegram is unreachable since 2026-11-27 10:00 WAT (network). "
+        "Telegram is unreachable\nTelegram is unreachable since Fri 27 Nov 2026, 10:00 (network). "
         "Minbar keeps trying; messages for it wait and go out once it is back."
     )
 
@@ -48,8 +48,32 @@ async def test_recovery_is_told_once_and_only_after_an_outage(ctx: HandlerContex
     [row] = await drain(ctx)
     assert row.message.recipient.chat_id == WA_ADMIN
     assert row.message.plain_text == (
-        "Telegram is back\nTelegram works again (unreachable since 2026-11-27 10:00 WAT); "
+        "Telegram is back\nTelegram works again (unreachable since Fri 27 Nov 2026, 10:00); "
         "waiting messages are going out."
+    )
+
+
+async def test_an_admin_who_chose_hausa_reads_the_outage_and_recovery_in_hausa(
+    ctx: HandlerContext,
+) -> None:
+    """Each admin reads the alert in their chat's language, the date in its words too."""
+    _with_admins(ctx)
+    await ctx.repos.subscribers.set_language("whatsapp", WA_ADMIN, "private", "ha")
+    since = ctx.speech_in("ha").moment(START)
+    await channel_down(ctx, OUTAGE)
+    [down] = await drain(ctx)
+    assert down.message.recipient.chat_id == WA_ADMIN
+    assert down.message.plain_text == (
+        "Ba a iya isa ga Telegram\n"
+        f"Ba a iya isa ga Telegram tun {since} (network). Minbar na ci gaba da ƙoƙari; "
+        "saƙonnin da za su tafi can suna jira, kuma za a tura su da zarar ya dawo."
+    )
+    await channel_up(ctx, "telegram")
+    [up] = await drain(ctx)
+    assert up.message.plain_text == (
+        "Telegram ya dawo\n"
+        f"Telegram ya dawo aiki (ba a iya isa gare shi ba tun {since}); "
+        "ana tura saƙonnin da ke jira."
     )
 
 

@@ -179,3 +179,36 @@ async def test_refused_credentials_are_told_on_the_other_platform(
     alerts = await _alerts(ctx)
     assert [chat for chat, _ in alerts] == [f"whatsapp:{WA_ADMIN}"]
     assert "MINBAR_TELEGRAM__TOKEN" in alerts[0][1]
+
+
+async def test_each_admin_reads_the_alert_and_its_fix_in_their_language(
+    ctx: HandlerContext, clock: FrozenClock
+) -> None:
+    """An admin whose chat chose Hausa reads it in Hausa; the other, who chose none, English."""
+    ctx = _both_admins(ctx)
+    await ctx.repos.subscribers.set_language("telegram", TG_ADMIN, "private", "ha")
+    await _travel_channel(ctx)
+    await ctx.repos.recipients.record_error(
+        "telegram",
+        CHANNEL,
+        "cannot_post",
+        "Bad Request: need administrator rights in the channel chat",
+        deactivate=True,
+    )
+    await alert_delivery_problems(ctx, clock.now())
+    alerts = dict(await _alerts(ctx))
+    assert alerts[f"telegram:{TG_ADMIN}"] == (
+        "Matsalolin isar da saƙo\n\n"
+        "• An kashe Attaqwaa Travel: bot ɗin ba shi da izinin wallafa saƙo a can: sanya bot ɗin "
+        "ya zama mai gudanarwa na Attaqwaa Travel da izinin 'Post messages', sannan aika "
+        f"/resume telegram:{CHANNEL}. "
+        "(cannot_post: Bad Request: need administrator rights in the channel chat)\n"
+        "/destinations yana nuna kowane wurin aikawa da halin da yake ciki."
+    )
+    assert alerts[f"whatsapp:{WA_ADMIN}"] == (
+        "Delivery problems\n\n"
+        "• Attaqwaa Travel is switched off: the bot may not post there: make the bot an admin "
+        f"of Attaqwaa Travel with 'Post messages', then /resume telegram:{CHANNEL}. "
+        "(cannot_post: Bad Request: need administrator rights in the channel chat)\n"
+        "/destinations lists every destination and its state."
+    )

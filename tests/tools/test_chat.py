@@ -44,7 +44,9 @@ async def test_a_conversation_gets_an_answer_to_every_line(tmp_path: Path) -> No
     config = service_config(tmp_path, web={"enabled": False})
     stdin = io.StringIO("/start\nsalaam alaikum\n/nonsense\n/help\n/quit\nnever read\n")
     stdout = io.StringIO()
-    handled = await run_chat(config, user="amina", name="Amina", stdin=stdin, stdout=stdout)
+    handled = await run_chat(
+        config, language="en", user="amina", name="Amina", stdin=stdin, stdout=stdout
+    )
     text = stdout.getvalue()
     assert handled == 4
     greeting = text.index("Assalamu alaikum, Amina!")
@@ -59,7 +61,9 @@ async def test_the_console_admin_may_ask_for_status(tmp_path: Path) -> None:
     """Chatting as the console admin, /status reports the database and channels."""
     config = service_config(tmp_path, web={"enabled": False})
     stdout = io.StringIO()
-    await run_chat(config, user="console-admin", stdin=io.StringIO("/status\n"), stdout=stdout)
+    await run_chat(
+        config, language="en", user="console-admin", stdin=io.StringIO("/status\n"), stdout=stdout
+    )
     text = stdout.getvalue()
     assert "Database: ok" in text
     assert "Channels: console up, telegram up, whatsapp up" in text
@@ -72,6 +76,7 @@ async def test_the_console_admin_is_admin_on_every_platform(tmp_path: Path, plat
     stdout = io.StringIO()
     await run_chat(
         config,
+        language="en",
         user="console-admin",
         platform=platform,
         stdin=io.StringIO("/status\n"),
@@ -85,7 +90,12 @@ async def test_talking_as_a_whatsapp_person_shows_what_whatsapp_would(tmp_path: 
     config = service_config(tmp_path, web={"enabled": False})
     stdout = io.StringIO()
     await run_chat(
-        config, name="Musa", platform="whatsapp", stdin=io.StringIO("/start\n"), stdout=stdout
+        config,
+        language="en",
+        name="Musa",
+        platform="whatsapp",
+        stdin=io.StringIO("/start\n"),
+        stdout=stdout,
     )
     text = stdout.getvalue()
     assert "── whatsapp → console-user (private) ──" in text
@@ -97,7 +107,9 @@ async def test_an_unknown_platform_is_refused_with_the_choices(tmp_path: Path) -
     """Asking to talk on a platform the build does not have names the ones it has."""
     config = service_config(tmp_path, web={"enabled": False})
     with pytest.raises(ConfigError, match=r"'signal'.*console, telegram, whatsapp"):
-        await run_chat(config, platform="signal", stdin=io.StringIO(""), stdout=io.StringIO())
+        await run_chat(
+            config, language="en", platform="signal", stdin=io.StringIO(""), stdout=io.StringIO()
+        )
 
 
 async def test_a_chat_on_a_live_config_never_touches_the_platforms(tmp_path: Path) -> None:
@@ -116,7 +128,9 @@ async def test_a_chat_on_a_live_config_never_touches_the_platforms(tmp_path: Pat
     }
     config = build_config(data, environ)
     stdout = io.StringIO()
-    await run_chat(config, platform="telegram", stdin=io.StringIO("/start\n"), stdout=stdout)
+    await run_chat(
+        config, language="en", platform="telegram", stdin=io.StringIO("/start\n"), stdout=stdout
+    )
     # Port 9 (discard) is closed: a real adapter would have failed to start.
     text = stdout.getvalue()
     assert "── telegram → console-user (private) ──" in text
@@ -170,7 +184,7 @@ async def test_by_default_chat_never_opens_the_configured_database(tmp_path: Pat
     """Without a database option chat uses var/chat.sqlite3; the configured file is not created."""
     config = service_config(tmp_path, web={"enabled": False})
     stdout = io.StringIO()
-    await run_chat(config, stdin=io.StringIO("/start\n"), stdout=stdout)
+    await run_chat(config, language="en", stdin=io.StringIO("/start\n"), stdout=stdout)
     assert "Assalamu alaikum" in stdout.getvalue()
     assert "on sqlite+aiosqlite:///var/chat.sqlite3." in stdout.getvalue()
     assert not (tmp_path / "minbar.db").exists()
@@ -182,7 +196,13 @@ async def test_on_the_configured_database_chat_leaves_real_rows_pending(tmp_path
     config = service_config(tmp_path, web={"enabled": False})
     await queue_real_traffic(config)
     stdout = io.StringIO()
-    await run_chat(config, use_config_database=True, stdin=io.StringIO("/start\n"), stdout=stdout)
+    await run_chat(
+        config,
+        language="en",
+        use_config_database=True,
+        stdin=io.StringIO("/start\n"),
+        stdout=stdout,
+    )
     text = stdout.getvalue()
     assert "Assalamu alaikum" in text
     assert "Ramadan timetable" not in text
@@ -214,9 +234,13 @@ async def test_on_a_shared_database_chat_talks_only_as_a_console_identity(
     config = service_config(tmp_path, web={"enabled": False})
     refused = r"console identity.*'\+2348030000001'"
     with pytest.raises(ConfigError, match=refused):
-        await run_chat(config, user=AMINA, use_config_database=True, stdin=io.StringIO(""))
+        await run_chat(
+            config, language="en", user=AMINA, use_config_database=True, stdin=io.StringIO("")
+        )
     with pytest.raises(ConfigError, match=refused):
-        await run_chat(config, user=AMINA, database=config.database.url, stdin=io.StringIO(""))
+        await run_chat(
+            config, language="en", user=AMINA, database=config.database.url, stdin=io.StringIO("")
+        )
     assert not (tmp_path / "minbar.db").exists()
 
 
@@ -224,9 +248,11 @@ async def test_the_database_options_are_checked(tmp_path: Path) -> None:
     """Both options at once, a bad URL, or a configured database that is chat's own: refused."""
     config = service_config(tmp_path, web={"enabled": False})
     with pytest.raises(ConfigError, match="exclude each other"):
-        await run_chat(config, database="sqlite+aiosqlite:///x.db", use_config_database=True)
+        await run_chat(
+            config, language="en", database="sqlite+aiosqlite:///x.db", use_config_database=True
+        )
     with pytest.raises(ConfigError, match=r"--database: .*must start with"):
-        await run_chat(config, database="mysql://db/minbar")
+        await run_chat(config, language="en", database="mysql://db/minbar")
     own = service_config(
         tmp_path, database={"url": f"sqlite+aiosqlite:///{tmp_path}/var/chat.sqlite3"}
     )
@@ -316,7 +342,9 @@ async def test_whatsapp_chat_answers_keywords_as_the_whatsapp_channel(
     config = service_config(tmp_path, web={"enabled": False})
     stdout = io.StringIO()
     script = io.StringIO("".join(f"{line}\n" for line in WHATSAPP_SCRIPT))
-    await run_chat(config, user=AMINA, platform="whatsapp", stdin=script, stdout=stdout)
+    await run_chat(
+        config, language="en", user=AMINA, platform="whatsapp", stdin=script, stdout=stdout
+    )
     chat_rows = await stored_rows(CHAT_DATABASE_URL)
     assert len(live) == len(WHATSAPP_SCRIPT)
     assert messages_to(chat_rows, AMINA) == live
@@ -326,3 +354,57 @@ async def test_whatsapp_chat_answers_keywords_as_the_whatsapp_channel(
     assert "1. ▫️ All boards\n2. ✅ General News" in text
     assert "Saved. You hear about: General News." in text
     assert "You will get no more messages. Send START to opt back in." in text
+
+
+async def test_a_new_person_is_offered_the_language_first_and_then_answered_in_it(
+    tmp_path: Path,
+) -> None:
+    """Without --language the menu comes first; "2" picks Hausa and /start is then answered."""
+    config = service_config(tmp_path, web={"enabled": False})
+    stdin = io.StringIO("/start\n2\n/help\n")
+    stdout = io.StringIO()
+    await run_chat(config, name="Bello", platform="whatsapp", stdin=stdin, stdout=stdout)
+    text = stdout.getvalue()
+    menu = text.index("Choose your language · Zaɓi harshenka · Yan èdè rẹ · اختر لغتك")
+    chosen = text.index("Harshe: Hausa. Aika HARSHE don canza shi.")
+    welcome = text.index("*Assalamu alaikum, Bello!*")
+    words = text.index("Aika ɗaya daga cikin waɗannan kalmomi:")
+    assert menu < chosen < welcome < words
+    assert "2. Hausa" in text[menu:chosen]
+    assert "Amsa da lamba" in text[menu:chosen]
+
+
+@pytest.mark.parametrize(
+    ("language", "greeting"),
+    [("yo", "Ẹ káàbọ̀ àti"), ("ar", "أنا بوت"), ("ha", "Ni ne bot ɗin")],
+)
+async def test_language_speaks_from_the_first_line(
+    tmp_path: Path, language: str, greeting: str
+) -> None:
+    """--language skips the menu: the first answer is already in that language."""
+    config = service_config(tmp_path, web={"enabled": False})
+    stdout = io.StringIO()
+    await run_chat(config, language=language, stdin=io.StringIO("/start\n/help\n"), stdout=stdout)
+    text = stdout.getvalue()
+    assert "Choose your language" not in text
+    assert greeting in text
+
+
+async def test_an_unknown_language_is_refused(tmp_path: Path) -> None:
+    """--language accepts the four languages only."""
+    config = service_config(tmp_path, web={"enabled": False})
+    with pytest.raises(ConfigError, match="--language 'fr'"):
+        await run_chat(config, language="fr", stdin=io.StringIO(""), stdout=io.StringIO())
+
+
+async def test_a_chat_on_its_own_database_knows_the_forums_boards(tmp_path: Path) -> None:
+    """The forum is read once, relaying nothing, so BOARDS lists the bundled feed's boards."""
+    config = service_config(tmp_path, web={"enabled": False})
+    stdout = io.StringIO()
+    stdin = io.StringIO("JOIN\nBOARDS\n")
+    await run_chat(config, language="ha", platform="whatsapp", stdin=stdin, stdout=stdout)
+    text = stdout.getvalue()
+    assert "2. ▫️ General News" in text
+    assert "Kana jin labarin: duk allunan." in text
+    rows = await stored_rows(CHAT_DATABASE_URL)
+    assert {r.kind for r in rows} == {"reply"}  # the topics were seen, none was sent

@@ -30,6 +30,8 @@ def render_console(message: OutboundMessage, *, buttons: bool = True) -> str:
         if not buttons:
             lines.append("")
             lines.extend(f"{i}. {c.label}" for i, c in enumerate(message.choices, start=1))
+            if message.choice_prompt:
+                lines.append(message.choice_prompt)
         else:
             lines.append("  ".join(f"[ {c.label} ]" for c in message.choices))
             lines.extend(f"    {c.label}: {c.url}" for c in message.choices if c.url)

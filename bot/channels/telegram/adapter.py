@@ -18,6 +18,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 from telegram import (
     BotCommand,
+    BotCommandScopeChat,
     Update,
 )
 from telegram.error import TelegramError
@@ -218,11 +219,26 @@ class TelegramChannel:
             first_id = sent.message_id if first_id is None else first_id
         return DeliveryResult(provider_message_id=str(first_id))
 
-    async def publish_commands(self, commands: Mapping[str, str]) -> None:
-        """Publish ``name -> description`` as the bot's command menu."""
+    async def publish_commands(
+        self,
+        commands: Mapping[str, str],
+        *,
+        language: str | None = None,
+        chat_id: str | None = None,
+    ) -> None:
+        """Publish ``name -> description`` as a command menu (``setMyCommands``).
+
+        ``language`` is Telegram's ``language_code`` (the app's language); ``chat_id`` is
+        ``BotCommandScopeChat``, which outranks every language menu in that chat.
+        """
         bot = self._require_bot()
+        scope = BotCommandScopeChat(chat_id) if chat_id is not None else None
         try:
-            await bot.set_my_commands([BotCommand(n, d) for n, d in commands.items()])
+            await bot.set_my_commands(
+                [BotCommand(n, d) for n, d in commands.items()],
+                scope=scope,
+                language_code=language,
+            )
         except TelegramError as exc:
             raise map_telegram_error(exc) from exc
 

@@ -149,7 +149,17 @@ class WhatsAppChannel:
             template = self._templates.get(message.kind)
             if template is None:
                 raise PermanentError("no_template", f"no WhatsApp template for {message.kind!r}")
-            kwargs["content_sid"] = template.content_sid
+            sid, language = template.choose(message.language)
+            if language != message.language:
+                logger.info(
+                    "WhatsApp template %s: no %s version, sending the %s one",
+                    message.kind,
+                    message.language,
+                    language,
+                )
+            else:
+                logger.debug("WhatsApp template %s in %s", message.kind, language)
+            kwargs["content_sid"] = sid
             if template.variables:
                 kwargs["content_variables"] = content_variables(template, message.template_values)
             return kwargs

@@ -51,7 +51,12 @@ def _build(config: Config, hooks: ChannelHooks) -> Channel:
         api_base_url=config.twilio.api_base_url,
         public_url=config.web.public_url,
         templates={
-            kind: WhatsAppTemplate(t.content_sid, tuple(t.variables))
+            kind: WhatsAppTemplate(
+                t.content_sid,
+                tuple(t.variables),
+                t.language,
+                {str(code): sid for code, sid in t.languages.items()},
+            )
             for kind, t in config.whatsapp.templates.items()
         },
         on_report=hooks.on_report,

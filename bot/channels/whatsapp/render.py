@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from bot.core.choices import selectable_choices
 from bot.core.errors import PermanentError
@@ -42,6 +42,16 @@ class WhatsAppTemplate:
     content_sid: str
     variables: tuple[str, ...] = ()
     """Names of ``OutboundMessage.template_values`` for ``{{1}}``, ``{{2}}``…, in order."""
+    language: str = "en"
+    """The language of ``content_sid``, the fallback."""
+    by_language: Mapping[str, str] = field(default_factory=dict)
+    """The Content SID of the same template approved in another language."""
+
+    def choose(self, language: str | None) -> tuple[str, str]:
+        """Return the Content SID for ``language`` and the language it is in (else the fallback)."""
+        if language is not None and language != self.language and language in self.by_language:
+            return self.by_language[language], language
+        return self.content_sid, self.language
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +74,11 @@ def body_length(text: str) -> int:
 
 
 def render_whatsapp(message: OutboundMessage, *, prompt: str = CHOICE_PROMPT) -> RenderedWhatsApp:
-    """Render spans, link and choices as one WhatsApp body of at most 1600 characters."""
-    tail = _tail_pieces(message, prompt)
+    """Render spans, link and choices as one WhatsApp body of at most 1600 characters.
+
+    The number prompt is the message's own (in its language) when the features gave one.
+    """
+    tail = _tail_pieces(message, message.choice_prompt or prompt)
     tail_len = sum(body_length(p.text) for p in tail)
     spans = list(message.spans)
     truncated = False

@@ -16,7 +16,7 @@ from handlers.context import HandlerContext
 from handlers.relay.digest import render_digest, send_digest
 from handlers.relay.fanout import relay_topic
 from tests.fakes.channel import FakeChannel, telegram_like, whatsapp_like
-from tests.handlers.conftest import START, drain, make_context, outbox_of
+from tests.handlers.conftest import EN, START, drain, make_context, outbox_of
 
 DIGEST_AT = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
 """20:00 in Lagos."""
@@ -88,13 +88,13 @@ async def test_digest_lists_the_days_topics_per_subscriber(
         "digest",
     )
     assert full.message.plain_text.splitlines() == [
-        "Forum digest, 27 Nov 2026 — 3 new topics",
+        "Forum digest, Fri 27 Nov 2026 — 3 new topics",
         "• Umrah seats — https://forum.example/index.php?topic=2.0",
         "• Hajj news — https://forum.example/index.php?topic=3.0",
         "• Approved late — https://forum.example/index.php?topic=5.0",
     ]
     assert dict(full.message.template_values) == {
-        "date": "27 Nov 2026",
+        "date": "Fri 27 Nov 2026",
         "count": "3",
         "titles": "Umrah seats; Hajj news; Approved late",
     }
@@ -203,7 +203,7 @@ async def test_long_digests_fit_each_platform(db: Database, clock: FrozenClock) 
         text = message.plain_text
         lines = text.splitlines()
         assert len(text) <= ctx.capabilities(channel).max_text
-        assert lines[0] == "Forum digest, 27 Nov 2026 — 40 new topics"
+        assert lines[0] == "Forum digest, Fri 27 Nov 2026 — 40 new topics"
         assert all(len(line) < 200 for line in lines)
         shown[channel] = len(lines) - 2
         assert lines[-1] == f"…and {40 - shown[channel]} more on the forum."
@@ -245,9 +245,9 @@ def test_render_digest_cuts_at_the_budget() -> None:
     ]
     recipient = Recipient(ChannelName("whatsapp"), ChatId("+1"))
     line = len("\n• Topic 01 — https://forum.example/index.php?topic=1.0")
-    lines = render_digest(recipient, records, date(2026, 11, 27), budget=3 * line).plain_text
+    lines = render_digest(recipient, records, date(2026, 11, 27), EN, budget=3 * line).plain_text
     assert lines.splitlines() == [
-        "Forum digest, 27 Nov 2026 — 10 new topics",
+        "Forum digest, Fri 27 Nov 2026 — 10 new topics",
         "• Topic 01 — https://forum.example/index.php?topic=1.0",
         "• Topic 02 — https://forum.example/index.php?topic=2.0",
         "• Topic 03 — https://forum.example/index.php?topic=3.0",

@@ -337,7 +337,10 @@ async def test_review_says_when_nothing_is_held(ctx: HandlerContext) -> None:
         ("/reject abc", "Usage: /reject <topic id> [reason]. Send /review to see the held topics."),
         ("/approve ²", "Usage: /approve <topic id>. Send /review to see the held topics."),
         ("/approve 999", "Topic 999 is not known here."),
-        ("/approve 10", "Topic 10 was already backfill_skipped by auto."),
+        (
+            "/approve 10",
+            "Topic 10 was skipped: it was on the forum before the bot's first poll.",
+        ),
     ],
 )
 async def test_commands_explain_what_they_cannot_do(
@@ -346,6 +349,25 @@ async def test_commands_explain_what_they_cannot_do(
     """Missing or non-numeric ids, unknown topics and topics not held get a clear answer."""
     await dispatcher(held).handle(inbound(text, sender=ADMIN_ID))
     assert await replies(await drain(held)) == [answer]
+
+
+async def test_a_topic_relayed_without_review_cannot_be_decided(held: HandlerContext) -> None:
+    """/approve of a topic relayed in auto mode says it was never held."""
+    await held.repos.topics.record(spam_reply_topic(14), decision="relayed", reason="auto")
+    await dispatcher(held).handle(inbound("/approve 14", sender=ADMIN_ID))
+    assert await replies(await drain(held)) == ["Topic 14 was already relayed: it was never held."]
+
+
+async def test_review_counts_a_single_held_topic_in_the_singular(held: HandlerContext) -> None:
+    """With one topic left, the title of /review reads "Held topic (1)"."""
+    await dispatcher(held).handle(inbound("/approve 13", sender=ADMIN_ID))
+    await drain(held)
+    await dispatcher(held).handle(inbound("/review", sender=ADMIN_ID))
+    [text] = await replies(await drain(held))
+    assert text.startswith("Held topic (1)\n\n11 · December Umrah Promo")
+    assert text.endswith(
+        "\nreview mode\n\nDecide with /approve <topic id> or /reject <topic id> [reason]."
+    )
 
 
 async def test_review_commands_are_admin_only(held: HandlerContext) -> None:
@@ -516,3 +538,55 @@ async def ctx_approve_without_relay(ctx: HandlerContext) -> None:
         11, "approved", "approved by Aisha", "Aisha", only_if=HELD
     )
     await drain(ctx)
+
+
+# -- each review chat in its own language -----------------------------------------------------
+
+
+async def test_each_review_chat_gets_its_card_in_its_own_language(
+    db: Database, clock: FrozenClock
+) -> None:
+    """A chat that chose Hausa gets a Hausa card; a chat that chose nothing gets English."""
+    ctx = make_context(db, clock, settings=screening("review", *privately(ADMIN_ID, ADMIN_B)))
+    await ctx.repos.subscribers.set_language("telegram", ADMIN_ID, "private", "ha")
+    topic = spam_reply_topic()
+    await queue_review_cards(topic, ctx, "repeated run 'сайт' x120")
+    cards = {c.message.recipient.chat_id: c.message for c in await drain(ctx)}
+    assert (cards[ADMIN_ID].language, cards[ADMIN_B].language) == ("ha", "en")
+    english = cards[ADMIN_B]
+    assert english.plain_text.startswith(f"Review: {topic.subject}\n")
+    assert "\n\n⚠️ Suspected spam: repeated run 'сайт' x120\n\n" in english.plain_text
+    assert english.plain_text.endswith("\n\nTopic 12 · /approve 12")
+    assert [(c.label, c.data, c.url) for c in english.choices] == [
+        ("✅ Approve", "rv:a:12", None),
+        ("❌ Reject", "rv:r:12", None),
+        ("Open on forum", None, topic.link),
+    ]
+
+
+async def test_a_hausa_admin_gets_the_card_and_its_decision_in_hausa(
+    held: HandlerContext,
+) -> None:
+    """A Hausa admin's card is in Hausa, and so is its edit when an English admin decides."""
+    ctx = held
+    await ctx.repos.subscribers.set_language("telegram", ADMIN_ID, "private", "ha")
+    topic = spam_reply_topic(12)
+    await ctx.repos.topics.record(topic, decision="pending_review", reason="review mode")
+    await queue_review_cards(topic, ctx)
+    [card] = [c.message for c in await drain(ctx) if c.message.recipient.chat_id == ADMIN_ID]
+    assert card.plain_text.startswith(f"Dubawa: {topic.subject}\n")
+    assert card.plain_text.endswith("\n\nBatu 12 · /approve 12")
+    assert [c.label for c in card.choices] == ["✅ Amince", "❌ Ƙi", "Buɗe a dandali"]
+    won, answer = await decide(12, True, press("rv:a:12", ADMIN_B, "Musa"), ctx)
+    assert won
+    assert answer == f"✅ Approved by Musa: topic 12 “{topic.subject}”."
+    edits = {i.message.recipient.chat_id: i.message for i in await drain(ctx)}
+    assert edits[ADMIN_ID].plain_text.endswith("\n\n✅ An amince ta hannun Musa")
+    assert edits[ADMIN_B].plain_text.endswith("\n\n✅ Approved by Musa")
+
+
+async def test_review_answers_a_hausa_admin_in_hausa(ctx: HandlerContext) -> None:
+    """/review in a chat that chose Hausa says in Hausa that nothing is waiting."""
+    await ctx.repos.subscribers.set_language("telegram", ADMIN_ID, "private", "ha")
+    await dispatcher(ctx).handle(inbound("/review", sender=ADMIN_ID))
+    assert await replies(await drain(ctx)) == ["Babu batun da ke jiran dubawa."]

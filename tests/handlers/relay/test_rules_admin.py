@@ -10,8 +10,8 @@ from handlers import build_dispatcher
 from handlers.context import HandlerContext
 from handlers.dispatch import Dispatcher
 from handlers.relay import rules_admin
-from handlers.relay.rules_admin import RuleArgs, UsageError, parse_rule_args
-from tests.handlers.conftest import ADMIN_ID, drain, inbound
+from handlers.relay.rule_args import RuleArgs, UsageError, parse_rule_args
+from tests.handlers.conftest import ADMIN_ID, EN, drain, inbound
 
 
 @pytest.fixture
@@ -105,7 +105,10 @@ async def test_bad_arguments_get_a_usage_line(
     answer = await _ask(dispatcher, ctx, "/watch " + argument.format(main=ids["@attaqwaa"]))
     first, usage = answer.split("\n")
     assert problem in first
-    assert usage.startswith("Usage: /watch <destination id> [board <board id>]")
+    assert usage == (
+        "Usage: /watch <destination id> [board <board id>] [word …] [-word …]  "
+        '(phrases in "quotes")'
+    )
     assert await ctx.repos.rules.all() == []
 
 
@@ -247,6 +250,39 @@ def test_parse_rule_args(argument: str, parsed: RuleArgs) -> None:
 
 
 def test_parse_rule_args_raises_usage_error() -> None:
-    """A malformed argument raises UsageError, never anything else."""
-    with pytest.raises(UsageError, match="not closed"):
+    """A malformed argument raises UsageError, never anything else; it reads as English."""
+    with pytest.raises(UsageError, match="not closed") as raised:
         parse_rule_args('3 "open')
+    assert str(raised.value) == raised.value.said(EN) == "A quote is not closed."
+
+
+@pytest.mark.parametrize(
+    ("argument", "problem"),
+    [
+        pytest.param("3 " + "x" * 61, f"'{'x' * 20}'… is longer than 60 characters.", id="long"),
+        pytest.param(
+            "3 " + " ".join(f"w{n}" for n in range(21)), "At most 20 words per rule.", id="many"
+        ),
+        pytest.param("3 board 0", "'0' is not a board id (a positive number).", id="board-0"),
+    ],
+)
+def test_usage_errors_say_their_counts_and_values(argument: str, problem: str) -> None:
+    """The problems that carry a count or a value say it in full."""
+    with pytest.raises(UsageError) as raised:
+        parse_rule_args(argument)
+    assert raised.value.said(EN) == problem
+
+
+async def test_a_hausa_admin_is_answered_in_hausa(
+    dispatcher: Dispatcher, ctx: HandlerContext
+) -> None:
+    """An admin whose chat chose Hausa reads the answers and the usage line in Hausa."""
+    await _configure(ctx)
+    await ctx.repos.subscribers.set_language("telegram", ADMIN_ID, "private", "ha")
+    answer = await _ask(dispatcher, ctx, "/mute 99 promo")
+    assert answer == "Babu wurin aikawa 99. Aika /rules don ganin lambobin."
+    answer = await _ask(dispatcher, ctx, "/unrule abc")
+    assert answer == (
+        "'abc' ba lambar doka ba ce (lamba sama da sifili).\n"
+        "Yadda ake amfani: /unrule <rule id>  (aika /rules don ganin lambobin)"
+    )

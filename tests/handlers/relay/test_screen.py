@@ -54,7 +54,7 @@ async def test_review_mode_holds_every_topic_and_cards_each_admin(ctx: HandlerCo
         ChatKind.PRIVATE,
     )
     assert card.plain_text.startswith("Review: Nigeria & Saudi Arabia Discuss Pilgrim Welfare\n")
-    assert "General News · admin · 27 Nov 2026, 10:11" in card.plain_text
+    assert "General News · admin · Fri 27 Nov 2026, 10:11" in card.plain_text
     assert "welfare arrangements" in card.plain_text
     assert "Suspected spam" not in card.plain_text
     assert [(c.label, c.data, c.url) for c in card.choices] == [

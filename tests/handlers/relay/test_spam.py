@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,8 +12,14 @@ import pytest
 from bot.core.ids import BoardId, TopicId
 from bot.domain.topics import Topic
 from bot.forum.smf_parse import parse_feed
+from bot.i18n import LANGUAGES, Speech
+from handlers.context import HandlerContext
+from handlers.relay.review import queue_review_cards
 from handlers.relay.spam import fold, score_text, score_topic, script_of
-from handlers.settings import SpamPolicy
+from handlers.relay.spam_reasons import SEPARATOR, say_reasons
+from handlers.settings import LAGOS, SpamPolicy
+from tests.handlers.conftest import ADMIN_ID, EN, drain
+from tests.handlers.relay.conftest import privately, with_screening
 
 SMF = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "smf"
 needs_smf = pytest.mark.skipif(not SMF.is_dir(), reason=f"SMF captures not found at {SMF}")
@@ -27,6 +34,19 @@ def post_bodies(relative: str) -> dict[int, str]:
     """Return ``msg id -> rendered HTML`` of every post on a captured topic page."""
     page = (SMF / relative).read_text(encoding="utf-8")
     return {int(m.group(1)): m.group(2).strip() for m in _POST.finditer(page)}
+
+
+class _Marked(gettext.NullTranslations):
+    """Translations that wrap every message in <…>, so a test sees what went through gettext."""
+
+    def gettext(self, message: str) -> str:
+        return f"<{message}>"
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return f"<{msgid1 if n == 1 else msgid2}>"
+
+
+MARKED = Speech(LANGUAGES["en"], _Marked(), tz=LAGOS)
 
 
 def spam_reply_topic(topic_id: int = 12) -> Topic:
@@ -105,60 +125,61 @@ def test_the_spam_reply_stays_spam_where_cyrillic_is_an_allowed_script() -> None
     assert "unexpected scripts" not in score.reason
 
 
-@pytest.mark.parametrize(
-    ("subject", "body", "policy", "reason"),
-    [
-        pytest.param(
-            "Сheap Umrah vіsa",
-            "Bеst prіce for Hajj pаckage, call now",
-            POLICY,
-            "word(s) mixing scripts",
-            id="latin-cyrillic-homoglyphs",
-        ),
-        pytest.param(
-            "Great deals",
-            "".join(f'<a href="https://spam{i}.example/">deal {i}</a> ' for i in range(5)),
-            POLICY,
-            "5 links (more than 3)",
-            id="link-farm",
-        ),
-        pytest.param(
-            "Free bonus",
-            "Join the best <b>CASÍNO</b> today",
-            SpamPolicy(blocked_words=("casino",)),
-            "blocked word 'casino'",
-            id="blocked-word-diacritics",
-        ),
-        pytest.param(
-            "Weight loss",
-            "Lose 10kg with our tea: buy buy buy buy buy now",
-            POLICY,
-            "word 'buy' repeated 5+ times",
-            id="repeated-word",
-        ),
-        pytest.param(
-            "Offer",
-            "价格便宜的朝觐套餐，请联系我们的代理商获取更多信息和优惠",
-            POLICY,
-            "unexpected scripts (han)",
-            id="unexpected-script",
-        ),
-        pytest.param(
-            "Promo",
-            "winwinwinwinwinwinwinwinwinwinwinwin",
-            POLICY,
-            "repeated run 'win' x12",
-            id="latin-run",
-        ),
-        pytest.param(
-            "Cheap umrah visa",
-            "contact whats app",
-            SpamPolicy(blocked_words=("whats app",)),
-            "blocked word 'whats app'",
-            id="blocked-phrase",
-        ),
-    ],
-)
+SPAM_VARIANTS = [
+    pytest.param(
+        "Сheap Umrah vіsa",
+        "Bеst prіce for Hajj pаckage, call now",
+        POLICY,
+        "5 words mixing scripts, e.g. 'Сheap'",
+        id="latin-cyrillic-homoglyphs",
+    ),
+    pytest.param(
+        "Great deals",
+        "".join(f'<a href="https://spam{i}.example/">deal {i}</a> ' for i in range(5)),
+        POLICY,
+        "5 links (more than 3)",
+        id="link-farm",
+    ),
+    pytest.param(
+        "Free bonus",
+        "Join the best <b>CASÍNO</b> today",
+        SpamPolicy(blocked_words=("casino",)),
+        "blocked word 'casino'",
+        id="blocked-word-diacritics",
+    ),
+    pytest.param(
+        "Weight loss",
+        "Lose 10kg with our tea: buy buy buy buy buy now",
+        POLICY,
+        "word 'buy' repeated 5+ times",
+        id="repeated-word",
+    ),
+    pytest.param(
+        "Offer",
+        "价格便宜的朝觐套餐，请联系我们的代理商获取更多信息和优惠",
+        POLICY,
+        "unexpected scripts (han)",
+        id="unexpected-script",
+    ),
+    pytest.param(
+        "Promo",
+        "winwinwinwinwinwinwinwinwinwinwinwin",
+        POLICY,
+        "repeated run 'win' x12",
+        id="latin-run",
+    ),
+    pytest.param(
+        "Cheap umrah visa",
+        "contact whats app",
+        SpamPolicy(blocked_words=("whats app",)),
+        "blocked word 'whats app'",
+        id="blocked-phrase",
+    ),
+]
+"""Each kind of spam the issue names, and a reason it must give."""
+
+
+@pytest.mark.parametrize(("subject", "body", "policy", "reason"), SPAM_VARIANTS)
 def test_written_spam_variants_are_caught(
     subject: str, body: str, policy: SpamPolicy, reason: str
 ) -> None:
@@ -275,3 +296,78 @@ def test_an_empty_topic_is_not_spam() -> None:
     """Nothing to score means no signal at all."""
     score = score_topic("", "", POLICY)
     assert (score.signals, score.is_spam, score.reason) == ((), False, "")
+
+
+def test_one_mixed_word_is_counted_in_the_singular() -> None:
+    """The count of look-alike words is a plural: one word reads "1 word", not "1 word(s)"."""
+    score = score_text("Cheap vіsa offers for the season", POLICY)
+    assert score.reason == "1 word mixing scripts, e.g. 'vіsa'"
+
+
+# -- the stored English reasons, said in the reader's language ------------------------------
+
+
+@pytest.mark.parametrize(("subject", "body", "policy", "reason"), SPAM_VARIANTS)
+def test_every_stored_reason_is_read_back_and_said_through_gettext(
+    subject: str, body: str, policy: SpamPolicy, reason: str
+) -> None:
+    """Each part of a stored reason line is recognised and said again through the catalogue."""
+    score = score_topic(subject, body, policy)
+    ordered = sorted(score.signals, key=lambda s: -s.weight)
+    assert say_reasons(score.reason, MARKED) == SEPARATOR.join(s.said(MARKED) for s in ordered)
+    assert all(part.startswith("<") for part in say_reasons(score.reason, MARKED).split("; "))
+
+
+def test_the_link_share_and_script_share_reasons_are_read_back() -> None:
+    """The percentages of the weak link signal and of the script signal survive the round trip."""
+    links = score_topic(
+        "x", '<a href="https://a.example/">https://a.example/very/long/path</a>', POLICY
+    )
+    scripts = score_text("价格便宜的朝觐套餐，请联系我们的代理商获取更多信息和优惠", POLICY)
+    for score in (links, scripts):
+        [signal] = score.signals
+        assert say_reasons(score.reason, MARKED) == signal.said(MARKED) == f"<{score.reason}>"
+
+
+def test_say_reasons_in_english_repeats_the_stored_text() -> None:
+    """An English reader reads the reasons exactly as they were stored and logged."""
+    stored = "repeated run 'сайт' x120; 43% of letters in unexpected scripts (cyrillic)"
+    assert say_reasons(stored, EN) == stored
+
+
+def test_a_blocked_word_holding_the_separator_is_still_one_reason() -> None:
+    """A blocked entry may itself contain "; ": it is read as one quoted word."""
+    score = score_text("buy a b now", SpamPolicy(blocked_words=("a; b",)))
+    assert score.reason == "blocked word 'a; b'"
+    assert say_reasons(score.reason, MARKED) == "<blocked word 'a; b'>"
+
+
+def test_reasons_stored_before_translation_and_unknown_ones_are_still_shown() -> None:
+    """Old "word(s)" reasons are read; a part no reason matches is shown as it was stored."""
+    stored = "2 word(s) mixing scripts, e.g. 'vіsa'; something new; blocked word 'casino'"
+    assert say_reasons(stored, MARKED) == (
+        "<2 words mixing scripts, e.g. 'vіsa'>; something new; <blocked word 'casino'>"
+    )
+    assert say_reasons("", MARKED) == ""
+
+
+async def test_a_hausa_admin_reads_the_spam_reasons_in_hausa(ctx: HandlerContext) -> None:
+    """The card of an admin whose chat chose Hausa gives the filter's reasons in Hausa."""
+    with_screening(ctx, chats=privately(ADMIN_ID))
+    await ctx.repos.subscribers.set_language("telegram", ADMIN_ID, "private", "ha")
+    topic = Topic(
+        topic_id=TopicId(40),
+        board_id=BoardId(4),
+        board_name="Umrah & Hajj Travel",
+        subject="Cheap visa",
+        link="http://127.0.0.1:8181/index.php?topic=40.0",
+        posted_at=datetime(2026, 11, 27, 9, 9, 30, tzinfo=UTC),
+        author="seo_profi77",
+        body_html="сайтсайтсайт",
+    )
+    await queue_review_cards(topic, ctx, "repeated run 'сайт' x120; 5 links (more than 3)")
+    [card] = await drain(ctx)
+    assert (
+        "⚠️ Ana zargin saƙon banza: maimaitawar 'сайт' sau 120; mahaɗai 5 (fiye da 3)"
+        in card.message.plain_text
+    )
