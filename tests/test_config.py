@@ -202,6 +202,22 @@ def test_wrong_type_names_the_key(tmp_path: Path, text: str, expected: str) -> N
             "telegram.rate.global_per_second: must be greater than 0",
             id="rate",
         ),
+        pytest.param(
+            "[calendar]\nhijri_offset_days = 3\n",
+            "calendar.hijri_offset_days: must be at most 2",
+            id="hijri-offset",
+        ),
+        pytest.param(
+            '[display]\ndefault_language = "fr"\n',
+            "display.default_language:",
+            id="language",
+        ),
+        pytest.param(
+            '[whatsapp.templates.topic_alert]\ncontent_sid = "HX' + "a" * 32 + '"\n'
+            'languages = { ha = "HXnope" }\n',
+            "whatsapp.templates.topic_alert.languages:",
+            id="template-language-sid",
+        ),
     ],
 )
 def test_out_of_range_value_names_the_key(tmp_path: Path, text: str, expected: str) -> None:
@@ -573,3 +589,19 @@ def test_a_telegram_webhook_url_must_point_at_minbars_route(tmp_path: Path) -> N
     assert any(p.startswith("telegram.webhook_url:") and "/webhooks/telegram" in p for p in found)
     ok = '[telegram]\nwebhook_url = "https://bot.attaqwaa.ng/webhooks/telegram"\n'
     assert problems(tmp_path, ok) == []
+
+
+def test_templates_per_language_and_the_display_keys_load(tmp_path: Path) -> None:
+    """A template with a Hausa version, Hausa as the default and Hijri dates: all accepted."""
+    hausa, english = "HX" + "b" * 32, "HX" + "a" * 32
+    text = (
+        '[display]\ndefault_language = "ha"\nhijri_dates = true\n'
+        "[calendar]\nhijri_offset_days = 1\n"
+        f'[whatsapp.templates.topic_alert]\ncontent_sid = "{english}"\n'
+        f'languages = {{ ha = "{hausa}" }}\n'
+    )
+    config = load_config(write(tmp_path, text), environ={})
+    template = config.whatsapp.templates["topic_alert"]
+    assert (template.language, dict(template.languages)) == ("en", {"ha": hausa})
+    assert (config.display.default_language, config.display.hijri_dates) == ("ha", True)
+    assert config.calendar.hijri_offset_days == 1

@@ -74,6 +74,9 @@ def test_installed_wheel_imports_every_module(tmp_path: Path) -> None:
         "from importlib.resources import files\n"
         "assert files('bot.sample_data').joinpath('feed_news_smf.xml').is_file()\n"
         "assert files('bot.storage').joinpath('alembic.ini').is_file()\n"
+        "assert files('bot.i18n').joinpath('locales/ha/LC_MESSAGES/minbar.po').is_file()\n"
+        "from bot.i18n.catalog import Catalogs\n"
+        "assert Catalogs().translations('ha').gettext('Choose your language') == 'Zaɓi harshenka'\n"
         "print('\\n'.join(bad))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}

@@ -86,7 +86,7 @@ def describe_boards(boards: Sequence[Board], prefs: SubscriberSettings, t: Speec
     if not prefs.boards:
         return t._("all boards")
     names = dict(boards)
-    return ", ".join(t.isolate(names.get(b) or t._("board {id}", id=b)) for b in prefs.boards)
+    return ", ".join(names.get(b) or t._("board {id}", id=b) for b in prefs.boards)
 
 
 SETTING_TOGGLES = ("alerts", "promos", "mode")

@@ -9,7 +9,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.app import Service
+from bot.core.commands import CommandRegistry
+from bot.i18n.catalog import shared_catalogs
+from bot.i18n.speech import speech_in
+from handlers import register_commands
+from handlers.context import HandlerContext
 from handlers.relay.poll import POLL_STATE_KEY
+from handlers.settings import LAGOS
 from tests.e2e.conftest import TOKEN, Harness, eventually, running_service
 from tests.fakes.telegram_api import FakeTelegramApi, RateLimits
 from tests.fakes.twilio_api import FakeTwilioApi
@@ -31,6 +38,14 @@ async def fake() -> AsyncIterator[FakeTelegramApi]:
         api.add_private_chat(ARABIC_USER, "Khadija", language_code="ar")
         api.add_private_chat(ADMIN, "Musa", language_code="en")
         yield api
+
+
+def ctx_menu(language: str) -> dict[str, str]:
+    """Return the command menu of a private chat in ``language``, as the service builds it."""
+    registry: CommandRegistry[HandlerContext] = CommandRegistry()
+    register_commands(registry)
+    t = speech_in(language, shared_catalogs().translations(language), LAGOS)
+    return registry.menu(t._)
 
 
 def texts(fake: FakeTelegramApi, chat: int) -> list[str]:
@@ -58,27 +73,52 @@ async def boards_known(h: Harness) -> bool:
     return bool(await h.service.ctx.repos.topics.boards_seen())
 
 
-async def test_a_hausa_speaker_on_telegram_subscribes_and_chooses_boards_in_hausa(
-    tmp_path: Path, fake: FakeTelegramApi
+TELEGRAM_JOURNEY = {
+    # language: (chosen, welcome start, subscribed start, board menu after the press, done label)
+    "ha": (
+        "Harshe: Hausa. Aika /language don canza shi.",
+        "Assalamu alaikum, Bello!\nNi ne bot ɗin Minbar.",
+        "An yi rajista: sababbin batutuwan dandali za su zo nan.",
+        "Kana jin labarin: General News.\nTaɓa allo don kunna ko kashe shi",
+        "An gama",
+    ),
+    "yo": (
+        "Èdè: Yorùbá. Fi /language ránṣẹ́ láti yí i padà.",
+        "Assalamu alaikum, Bello!\nÈmi ni bot Minbar.",
+        "A ti forúkọ sílẹ̀: àwọn àkòrí tuntun àpéjọ yóò máa dé síbí.",
+        "O ń gbọ́ nípa: General News.\nTẹ pátákó kan láti tàn án tàbí pa á",
+        "Ó parí",
+    ),
+    "ar": (
+        "اللغة: العربية. أرسل /language لتغييرها.",
+        "السلام عليكم يا \u2068Bello\u2069!\nأنا بوت \u2068Minbar\u2069.",
+        "تم الاشتراك: ستصل مواضيع المنتدى الجديدة إلى هنا.",
+        "تصلك أخبار: \u2068General News\u2069.\nاضغط على قسم لتشغيله أو إيقافه",
+        "تم",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", list(TELEGRAM_JOURNEY))
+async def test_a_speaker_on_telegram_subscribes_and_chooses_boards_in_their_language(
+    tmp_path: Path, fake: FakeTelegramApi, language: str
 ) -> None:
-    """Menu first, Hausa pressed, then /start, /subscribe and the board menu all read Hausa."""
+    """Menu first, their language pressed, then /start, /subscribe and the board menu in it."""
+    chosen, welcome, subscribed, menu_text, done = TELEGRAM_JOURNEY[language]
     async with running_service(tmp_path, telegram=fake, display=ASKING) as h:
         await eventually(lambda: boards_known(h), what="boards from the first poll")
         fake.push_message(HAUSA_USER, HAUSA_USER, "/start")
         await eventually(lambda: len(h.sent_to(HAUSA_USER)) == 1, what="the language menu")
         assert buttons(fake, HAUSA_USER)[0] == ("✅ English", "lang:en")
-        await press(h, fake, HAUSA_USER, "lang:ha", 3)
+        await press(h, fake, HAUSA_USER, f"lang:{language}", 3)
         fake.push_message(HAUSA_USER, HAUSA_USER, "/subscribe")
         await eventually(lambda: len(h.sent_to(HAUSA_USER)) == 4, what="subscribed")
         fake.push_message(HAUSA_USER, HAUSA_USER, "/boards")
         await eventually(lambda: len(h.sent_to(HAUSA_USER)) == 5, what="the board menu")
         labels = [label for label, _ in buttons(fake, HAUSA_USER)]
-        board = next(
-            data
-            for label, data in buttons(fake, HAUSA_USER)
-            if data.startswith("sb:") and data[3:].isdigit()
-        )
+        board = next(data for _, data in buttons(fake, HAUSA_USER) if data[3:].isdigit())
         await press(h, fake, HAUSA_USER, board, 5)
+        # The menu is edited in place: its text and ticks change, no new message comes.
         await eventually(lambda: "✅" in str(buttons(fake, HAUSA_USER)[1:]), what="a board ticked")
         async with httpx.AsyncClient() as client:
             answer = await client.post(
@@ -87,17 +127,17 @@ async def test_a_hausa_speaker_on_telegram_subscribes_and_chooses_boards_in_haus
             )
         sub = await h.subscriber("telegram", str(HAUSA_USER))
     said = texts(fake, HAUSA_USER)
-    assert said[1] == "Harshe: Hausa. Aika /language don canza shi."
-    assert said[2].startswith("Assalamu alaikum, Bello!\nNi ne bot ɗin Minbar.")
-    assert said[3].startswith("An yi rajista: sababbin batutuwan dandali za su zo nan.")
-    assert said[4].startswith("Kana jin labarin: General News.\nTaɓa allo don kunna ko kashe shi")
-    assert labels[0] == "✅ Duk allunan"  # before the press: every board
-    assert labels[-1] == "An gama"
+    assert said[1] == chosen
+    assert said[2].startswith(welcome)
+    assert said[3].startswith(subscribed)
+    assert said[4].startswith(menu_text)
+    assert labels[-1] == done
     menu = {c["command"]: c["description"] for c in answer.json()["result"]}
-    assert menu["subscribe"] == "Sami sanarwa a nan don kowane sabon batun dandali"
+    expected = ctx_menu(language)
+    assert menu == expected  # the chat's own menu, in its language
     assert "status" not in menu  # admin commands only in admins' chats
     assert sub is not None
-    assert (sub.active, sub.settings.language, len(sub.settings.boards)) == (True, "ha", 1)
+    assert (sub.active, sub.settings.language, len(sub.settings.boards)) == (True, language, 1)
     assert [r for r in fake.rejected if r.method != "getUpdates"] == []
 
 
@@ -123,10 +163,38 @@ async def test_an_arabic_app_user_gets_arabic_with_links_and_numbers_intact(
     assert [r for r in fake.rejected if r.method != "getUpdates"] == []
 
 
-async def test_a_yoruba_speaker_on_whatsapp_joins_and_chooses_boards_in_yoruba(
-    tmp_path: Path,
+WHATSAPP_JOURNEY = {
+    # language: (number on the menu, chosen, joined start, board menu start, saved start)
+    "ha": (
+        "2",
+        "Harshe: Hausa. Aika HARSHE don canza shi.",
+        "An yi rajista: za ka sami sababbin batutuwan dandali a nan.",
+        "Kana jin labarin: duk allunan.",
+        "An adana. Kana jin labarin:",
+    ),
+    "yo": (
+        "3",
+        "Èdè: Yorùbá. Fi ÈDÈ ránṣẹ́ láti yí i padà.",
+        "A ti forúkọ sílẹ̀: wàá máa rí àwọn àkòrí tuntun àpéjọ gbà níbí.",
+        "O ń gbọ́ nípa: gbogbo pátákó.",
+        "A ti fi pamọ́. O ń gbọ́ nípa:",
+    ),
+    "ar": (
+        "4",
+        "اللغة: العربية. أرسل لغة لتغييرها.",
+        "تم الاشتراك: ستصلك مواضيع المنتدى الجديدة هنا.",
+        "تصلك أخبار: كل الأقسام.",
+        "تم الحفظ. تصلك أخبار:",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", list(WHATSAPP_JOURNEY))
+async def test_a_speaker_on_whatsapp_joins_and_chooses_boards_in_their_language(
+    tmp_path: Path, language: str
 ) -> None:
-    """JOIN from a new number: numbered menu, "3" for Yoruba, then JOIN and BOARDS in Yoruba."""
+    """JOIN from a new number: numbered menu, their number, then JOIN and BOARDS in it."""
+    number, chosen, joined, menu_text, saved = WHATSAPP_JOURNEY[language]
     async with (
         FakeTwilioApi.running(SID, AUTH) as twilio,
         running_service(tmp_path, twilio=twilio, environ=SECRETS, display=ASKING) as h,
@@ -141,7 +209,7 @@ async def test_a_yoruba_speaker_on_whatsapp_joins_and_chooses_boards_in_yoruba(
             )
 
         await say("JOIN", 1)
-        await say("3", 3)
+        await say(number, 3)
         await say("BOARDS", 4)
         await say("2", 5)
         await say("DONE", 6)
@@ -149,14 +217,13 @@ async def test_a_yoruba_speaker_on_whatsapp_joins_and_chooses_boards_in_yoruba(
     bodies = [m["Body"] for m in h.twilio_to(YORUBA_NUMBER)]
     assert re.search(r"1\W+English", bodies[0])
     assert re.search(r"3\W+Yorùbá", bodies[0])
-    assert bodies[1] == "Èdè: Yorùbá. Fi ÈDÈ ránṣẹ́ láti yí i padà."
-    assert bodies[2].startswith("A ti forúkọ sílẹ̀")
-    assert bodies[3].startswith("O ń gbọ́ nípa: gbogbo pátákó.")
-    assert "1" in bodies[3]
-    assert "Gbogbo pátákó" in bodies[3]
-    assert bodies[5].startswith("A ti fi pamọ́. O ń gbọ́ nípa:")
+    assert "Amsa da lamba" in bodies[0]  # the number prompt in every language, before a choice
+    assert bodies[1] == chosen
+    assert bodies[2].startswith(joined)
+    assert bodies[3].startswith(menu_text)
+    assert bodies[5].startswith(saved)
     assert sub is not None
-    assert (sub.active, sub.settings.language, len(sub.settings.boards)) == (True, "yo", 1)
+    assert (sub.active, sub.settings.language, len(sub.settings.boards)) == (True, language, 1)
 
 
 async def test_an_admins_status_reads_in_lagos_time(tmp_path: Path, fake: FakeTelegramApi) -> None:
@@ -174,3 +241,39 @@ async def test_an_admins_status_reads_in_lagos_time(tmp_path: Path, fake: FakeTe
     poll = next(line for line in status.splitlines() if line.startswith("Last forum poll:"))
     assert re.fullmatch(r"Last forum poll: \w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d \(\w+\)", poll)
     assert "+00:00" not in status
+
+
+async def test_the_command_menus_are_published_per_language_and_per_admin_chat(
+    tmp_path: Path, fake: FakeTelegramApi
+) -> None:
+    """At start: a default menu, one per language_code, and each admin's own with /status."""
+
+    async def admin_reads_yoruba(service: Service) -> None:
+        await service.ctx.repos.subscribers.set_language("telegram", str(ADMIN), "private", "yo")
+
+    admins = {"telegram": [ADMIN]}
+    async with running_service(
+        tmp_path, telegram=fake, admins=admins, prepare=admin_reads_yoruba
+    ) as h:
+        await eventually(lambda: len(fake.commands) >= 6, what="every menu published")
+        assert h.service is not None
+    menus = {
+        key: {c["command"]: c["description"] for c in cmds} for key, cmds in fake.commands.items()
+    }
+    assert set(menus) == {
+        ("default", "", ""),
+        ("default", "", "en"),
+        ("default", "", "ha"),
+        ("default", "", "yo"),
+        ("default", "", "ar"),
+        ("chat", str(ADMIN), ""),
+    }
+    assert menus[("default", "", "")] == ctx_menu("en")
+    for code in ("ha", "yo", "ar"):
+        assert menus[("default", "", code)] == ctx_menu(code)
+        assert "status" not in menus[("default", "", code)]
+    admin_menu = menus[("chat", str(ADMIN), "")]
+    assert admin_menu["status"] == (
+        "Ìlera iṣẹ́: àkókò iṣẹ́, ibi ìpamọ́ dátà, àwọn ìkànnì, àpótí ìfiránṣẹ́, àpéjọ"
+    )
+    assert set(ctx_menu("yo")) < set(admin_menu)

@@ -8,11 +8,13 @@ import pytest
 
 from bot.core.clock import FrozenClock
 from bot.core.messages import ChatKind
+from bot.domain.destinations import DestinationSpec
 from bot.storage.db import Database
 from handlers import build_dispatcher
 from handlers.context import HandlerContext
 from handlers.dispatch import Dispatcher
-from handlers.relay.fanout import subscriber_alerts
+from handlers.relay.fanout import relay_topic, subscriber_alerts
+from handlers.settings import FeatureSettings
 from tests.handlers.conftest import drain, inbound, make_context, press, wa
 from tests.handlers.relay.test_fanout import topic
 
@@ -194,3 +196,34 @@ async def test_the_menu_is_offered_once_and_a_person_may_go_on_without_it(
     await router.handle(inbound("/language"))
     [again] = [item.message.plain_text for item in await drain(ctx)]
     assert again == "Choose your language. Now: English."
+
+
+async def test_a_chat_without_a_choice_reads_the_default_language(
+    db: Database, clock: FrozenClock
+) -> None:
+    """With display.default_language = "ha" a group, which is never asked, reads Hausa."""
+    settings = FeatureSettings(bot_name="Attaqwaa", default_language="ha")
+    ctx = make_context(db, clock, settings=settings)
+    await build_dispatcher(ctx).handle(inbound("/help", chat="-100", kind=ChatKind.GROUP))
+    [listing] = [item.message.plain_text for item in await drain(ctx)]
+    assert listing.startswith("Umarni\n")
+
+
+async def test_a_destination_reads_its_configured_language(
+    db: Database, clock: FrozenClock
+) -> None:
+    """A channel with language = "ar" in config.toml gets Arabic labels; forum text stays."""
+    settings = FeatureSettings(destination_languages={"telegram:@arabic_channel": "ar"})
+    ctx = make_context(db, clock, settings=settings)
+    await ctx.repos.destinations.sync_from_config(
+        [
+            DestinationSpec("telegram", "@arabic_channel", "channel"),
+            DestinationSpec("telegram", "@english_channel", "channel"),
+        ]
+    )
+    await relay_topic(topic(), ctx)
+    sent = {item.message.recipient.chat_id: item.message for item in await drain(ctx)}
+    arabic, english = sent["@arabic_channel"], sent["@english_channel"]
+    assert [c.label for c in arabic.choices] == ["اقرأ في المنتدى"]
+    assert arabic.plain_text.startswith("Umrah group leaves in March")
+    assert [c.label for c in english.choices] == ["Read on forum"]
