@@ -315,3 +315,54 @@ class DeliveryProblemRow(Base):
     alerted: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (Index("ix_delivery_problems_alerted", "alerted", "id"),)
+
+
+class LeadRow(Base):
+    """An enquiry a customer confirmed: their answers, where they came from, and its status."""
+
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str | None] = mapped_column(String(64))
+    package: Mapped[str] = mapped_column(String(64))
+    travel_month: Mapped[str] = mapped_column(String(64))
+    travellers: Mapped[int] = mapped_column(Integer)
+    full_name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    owner: Mapped[str | None] = mapped_column(String(100))
+    """The agent who claimed it (their configured name)."""
+    lost_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_leads_chat", "channel", "chat_id", "created_at"),)
+
+
+class LeadEventRow(Base):
+    """One change of a lead: who did what, when (created, claimed, status changes)."""
+
+    __tablename__ = "lead_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    lead_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("leads.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    by: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime]
+
+
+class LeadSequenceRow(Base):
+    """The last reference number given out in one month (``2612`` → 42)."""
+
+    __tablename__ = "lead_sequences"
+
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)

@@ -11,6 +11,7 @@ from bot.storage.repositories.destinations import DestinationRepo
 from bot.storage.repositories.dialogs import DialogRepo
 from bot.storage.repositories.inbox import InboxRepo
 from bot.storage.repositories.late_topics import LateTopicRepo
+from bot.storage.repositories.leads import LeadRepo
 from bot.storage.repositories.outbox import OutboxRepo
 from bot.storage.repositories.outbox_reports import OutboxReports
 from bot.storage.repositories.problems import ProblemRepo
@@ -26,6 +27,7 @@ __all__ = [
     "DialogRepo",
     "InboxRepo",
     "LateTopicRepo",
+    "LeadRepo",
     "OutboxRepo",
     "OutboxReports",
     "ProblemRepo",
@@ -58,6 +60,7 @@ class Repositories:
     deliveries: OutboxReports
     late_topics: LateTopicRepo
     problems: ProblemRepo
+    leads: LeadRepo
 
     @classmethod
     def open(cls, db: Database, clock: Clock | None = None) -> Repositories:
@@ -76,4 +79,5 @@ class Repositories:
             deliveries=OutboxReports(db, clock),
             late_topics=LateTopicRepo(db, clock),
             problems=ProblemRepo(db, clock),
+            leads=LeadRepo(db, clock),
         )

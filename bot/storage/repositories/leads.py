@@ -1,0 +1,173 @@
+"""Leads: stored with a per-month reference, claimed once, every change kept with who and when."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from bot.core.clock import Clock, SystemClock
+from bot.core.ids import ChannelName, ChatId
+from bot.domain.leads import Claim, Lead, LeadEvent, LeadStatus, NewLead
+from bot.storage.db import Database, table_of
+from bot.storage.models import LeadEventRow, LeadRow, LeadSequenceRow
+
+__all__ = ["LeadRepo", "reference"]
+
+_SEQ = table_of(LeadSequenceRow)
+
+
+def reference(prefix: str, at: datetime, number: int) -> str:
+    """Return the human reference of a lead: ``ATQ-2612-0042`` (prefix, yymm, number)."""
+    return f"{prefix}-{at:%y%m}-{number:04d}"
+
+
+class LeadRepo:
+    """Create, claim and move leads; the history is written in the same transaction."""
+
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        self._db = db
+        self._clock = clock or SystemClock()
+
+    async def create(self, new: NewLead, prefix: str) -> Lead:
+        """Store a confirmed enquiry under the next reference of this month; return it."""
+        now = self._clock.now()
+        period = f"{now:%y%m}"
+        # One statement both creates the month's counter and increments it, atomically on
+        # SQLite and PostgreSQL, so concurrent processes never share a number.
+        bump = (
+            self._db.insert(_SEQ)
+            .values(period=period, last=1)
+            .on_conflict_do_update(index_elements=[_SEQ.c.period], set_={"last": _SEQ.c.last + 1})
+            .returning(_SEQ.c.last)
+        )
+        async with self._db.write() as session:
+            number = (await session.execute(bump)).scalar_one()
+            row = LeadRow(
+                ref=reference(prefix, now, number),
+                status=LeadStatus.NEW.value,
+                channel=new.channel,
+                chat_id=new.chat_id,
+                language=new.language,
+                source=new.source,
+                package=new.package,
+                travel_month=new.travel_month,
+                travellers=new.travellers,
+                full_name=new.full_name,
+                phone=new.phone,
+                note=new.note,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            await session.flush()
+            session.add(_event(row.id, "created", f"{new.channel}:{new.chat_id}", new.source, now))
+            return _lead(row)
+
+    async def get(self, ref: str) -> Lead | None:
+        """Return the lead with reference ``ref`` (any case), or None."""
+        async with self._db.read() as session:
+            row = (
+                await session.scalars(select(LeadRow).where(LeadRow.ref == ref.upper()))
+            ).one_or_none()
+            return _lead(row) if row is not None else None
+
+    async def claim(self, ref: str, agent: str) -> Claim | None:
+        """Make ``agent`` the owner unless someone was first; None for an unknown reference.
+
+        A conditional update: of two agents pressing at once exactly one owns the lead.
+        """
+        now = self._clock.now()
+        async with self._db.write() as session:
+            won = await session.execute(
+                update(LeadRow)
+                .where(LeadRow.ref == ref, LeadRow.status == LeadStatus.NEW.value)
+                .values(status=LeadStatus.CLAIMED.value, owner=agent, updated_at=now)
+                .returning(LeadRow.id)
+            )
+            lead_id = won.scalar_one_or_none()
+            if lead_id is not None:
+                session.add(_event(lead_id, "claimed", agent, "", now))
+            row = (
+                await session.scalars(
+                    select(LeadRow)
+                    .where(LeadRow.ref == ref)
+                    .execution_options(populate_existing=True)
+                )
+            ).one_or_none()
+            if row is None:
+                return None
+            return Claim(won=lead_id is not None, lead=_lead(row))
+
+    async def move(
+        self, ref: str, status: LeadStatus, by: str, reason: str | None = None
+    ) -> Lead | None:
+        """Set the status of a claimed lead (contacted, booked, lost) and record it."""
+        now = self._clock.now()
+        async with self._db.write() as session:
+            row = (
+                await session.scalars(select(LeadRow).where(LeadRow.ref == ref).with_for_update())
+            ).one_or_none()
+            if row is None:
+                return None
+            row.status = status.value
+            row.updated_at = now
+            if status is LeadStatus.LOST:
+                row.lost_reason = reason
+            session.add(_event(row.id, status.value, by, reason or "", now))
+            return _lead(row)
+
+    async def events(self, ref: str) -> list[LeadEvent]:
+        """Return the history of a lead, oldest first."""
+        stmt = (
+            select(LeadEventRow)
+            .join(LeadRow, LeadRow.id == LeadEventRow.lead_id)
+            .where(LeadRow.ref == ref)
+            .order_by(LeadEventRow.id)
+        )
+        async with self._db.read() as session:
+            return [
+                LeadEvent(r.kind, r.by, r.detail, r.at) for r in (await session.scalars(stmt)).all()
+            ]
+
+    async def count_since(self, channel: str, chat_id: str, since: timedelta) -> int:
+        """Return how many leads one chat created in the last ``since``."""
+        start = self._clock.now() - since
+        stmt = select(func.count()).where(
+            LeadRow.channel == channel, LeadRow.chat_id == chat_id, LeadRow.created_at >= start
+        )
+        async with self._db.read() as session:
+            return int((await session.execute(stmt)).scalar_one())
+
+    async def latest(self, limit: int = 20) -> Sequence[Lead]:
+        """Return the newest leads, newest first."""
+        stmt = select(LeadRow).order_by(LeadRow.id.desc()).limit(limit)
+        async with self._db.read() as session:
+            return [_lead(r) for r in (await session.scalars(stmt)).all()]
+
+
+def _event(lead_id: int, kind: str, by: str, detail: str | None, at: datetime) -> LeadEventRow:
+    return LeadEventRow(lead_id=lead_id, kind=kind, by=by[:100], detail=(detail or "")[:500], at=at)
+
+
+def _lead(row: LeadRow) -> Lead:
+    return Lead(
+        id=row.id,
+        ref=row.ref,
+        status=LeadStatus(row.status),
+        channel=ChannelName(row.channel),
+        chat_id=ChatId(row.chat_id),
+        language=row.language,
+        source=row.source,
+        package=row.package,
+        travel_month=row.travel_month,
+        travellers=row.travellers,
+        full_name=row.full_name,
+        phone=row.phone,
+        note=row.note,
+        owner=row.owner,
+        lost_reason=row.lost_reason,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
