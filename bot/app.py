@@ -19,13 +19,13 @@ from bot.channels.console.adapter import ConsoleChannel
 from bot.channels.console.platform import CONSOLE_ADMIN
 from bot.channels.platform import ChannelHooks, Platform, ServesWebRoutes
 from bot.config import Config
-from bot.config_schema import Destination as ConfigDestination
 from bot.core.channel import Capabilities, Channel, ChannelRegistry
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandRegistry
-from bot.core.messages import InboundMessage, Recipient
+from bot.core.messages import InboundMessage
 from bot.domain.destinations import DestinationSpec
 from bot.domain.rules import RuleSeedSpec
+from bot.feature_config import feature_settings
 from bot.forum.smf import SmfFeedSource
 from bot.forum.source import ForumSource
 from bot.inbox.intake import InboxIntake
@@ -50,12 +50,6 @@ from handlers.dispatch import Dispatcher
 from handlers.feature import Job
 from handlers.intake_health import state_key as intake_state_key
 from handlers.relay.poll import POLL_STATE_KEY
-from handlers.settings import (
-    FeatureSettings,
-    RelaySettings,
-    ScreeningSettings,
-    SpamPolicy,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -117,42 +111,6 @@ class Service:
     async def receive(self, message: InboundMessage) -> None:
         """Store an inbound message as an adapter does; the inbox worker then handles it."""
         await self.intake.accept(message)
-
-
-def feature_settings(config: Config, review_chats: Sequence[Recipient]) -> FeatureSettings:
-    """Return the features' knobs from the configuration."""
-    spam = config.relay.spam
-    return FeatureSettings(
-        bot_name=config.service.name,
-        tz=config.service.tz,
-        default_language=config.display.default_language,
-        ask_language=config.display.ask_language,
-        hijri_dates=config.display.hijri_dates,
-        hijri_offset_days=config.calendar.hijri_offset_days,
-        destination_languages={
-            _destination_ref(d): d.language for d in config.relay.destinations if d.language
-        },
-        relay=RelaySettings(
-            limit=config.forum.limit,
-            backfill=config.forum.backfill,
-            fetch_full_text=config.forum.fetch_full_text,
-            late_approval_days=config.forum.late_approval_days,
-            poll_interval=config.forum.poll_interval,
-            failure_alert_after=config.forum.failure_alert_after,
-            digest_time=config.relay.digest_time,
-            screening=ScreeningSettings(
-                mode=config.relay.mode,
-                review_chats=tuple(review_chats),
-                spam=SpamPolicy(
-                    enabled=spam.enabled,
-                    threshold=spam.threshold,
-                    blocked_words=tuple(spam.blocked_words),
-                    allowed_scripts=tuple(spam.allowed_scripts),
-                    max_links=spam.max_links,
-                ),
-            ),
-        ),
-    )
 
 
 def build_service(
@@ -329,9 +287,3 @@ def _preflight(
         templates={n: declared[n].templates for n in windows},
         clock=clock,
     )
-
-
-def _destination_ref(dest: ConfigDestination) -> str:
-    """Return the ref admins and settings name a configured destination by."""
-    thread = f"/{dest.thread_id}" if dest.thread_id is not None else ""
-    return f"{dest.channel}:{dest.chat_id}{thread}"

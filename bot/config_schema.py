@@ -21,6 +21,7 @@ from bot.config_base import (
     Section,
     _http_url,
 )
+from bot.config_enquiries import EnquirySettings
 from bot.config_platforms import (
     LINK_PREVIEW_DEFAULTS,
     TelegramRateSettings,
@@ -301,6 +302,7 @@ class Config(Section):
     forum: ForumSettings = Field(default_factory=ForumSettings)
     admins: AdminSettings = Field(default_factory=AdminSettings)
     relay: RelaySettings = Field(default_factory=RelaySettings)
+    enquiries: EnquirySettings = Field(default_factory=EnquirySettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     whatsapp: WhatsAppSettings = Field(default_factory=WhatsAppSettings)
     twilio: TwilioSettings = Field(default_factory=TwilioSettings)

@@ -10,6 +10,7 @@ from handlers import (
     consent,
     delivery_alerts,
     destination_commands,
+    enquiries,
     housekeeping,
     intake_health,
     language,
@@ -33,6 +34,7 @@ FEATURES: tuple[Feature, ...] = (
     intake_health.FEATURE,
     delivery_alerts.FEATURE,
     destination_commands.FEATURE,
+    enquiries.FEATURE,
 )
 
 

@@ -12,17 +12,24 @@ from bot.core.status import ChannelOutage, DestinationHealth, InboxStatus
 from bot.i18n import N_, Speech
 from handlers.context import HandlerContext, StatusSnapshot
 from handlers.feature import Feature
+from handlers.flows import Answer, begin
 from handlers.permissions import roles_of
 from handlers.subscriptions.menus import keyword_help
 from handlers.words import word_for
 
+ENQUIRY_PAYLOAD = "enq_"
+"""``https://t.me/<bot>?start=enq_<source>``: an ad's deep link into the enquiry."""
 STATE_ORDER = ("ok", "failing", "paused", "off")
 """How /status orders the destination counts (``Destination.state`` values)."""
 
 
 @command("start", help=N_("Welcome and what this bot does"))
 async def start(message: InboundMessage, argument: str, ctx: HandlerContext) -> None:
-    """Greet the user and point at /help (their HELP word where people talk in words)."""
+    """Greet the user and point at /help; a ``enq_<source>`` deep link opens the enquiry."""
+    enquiry = ctx.flows.get("enquiry")
+    if argument.startswith(ENQUIRY_PAYLOAD) and enquiry is not None:
+        await begin(enquiry, Answer.of(message), ctx)
+        return
     t = await ctx.speech(message)
     name = message.sender_name or t._("friend")
     if ctx.capabilities(message.channel).keywords:

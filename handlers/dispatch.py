@@ -14,7 +14,7 @@ The order, for one message (a Telegram button press and a WhatsApp "2" take the 
    before any typed option could be read as a pick;
 8. a typed number (or an option's word) where there are no buttons is the button it names:
    it becomes the same :class:`~handlers.flows.Answer` a press gives, resolved against the
-   options the dialog row offered (a flow's entry word is never read as an option's word);
+   options the dialog row offered (the open flow's own entry word never picks an option);
 9. any other text of a private chat goes to the open flow;
 10. a flow's entry word (where people talk in words), then the features' words;
 11. a polite pointer to help, in private chats only (the bot never speaks unprompted in groups).
@@ -186,8 +186,12 @@ class Dispatcher:
             return False
         if self._ctx.capabilities(message.channel).buttons or message.command is not None:
             return False
-        if keyword_of(message.text) in self._entry_words:
-            return False  # "BOARDS" opens the board menu; it never picks "All boards"
+        word = keyword_of(message.text)
+        # "BOARDS" opens the board menu; it never picks "All boards". Another flow's entry
+        # word may pick (in the board menu, "umrah" names the "Umrah & Hajj Travel" board).
+        entry_words = turn.flow.keywords if turn.flow is not None else self._entry_words
+        if word in entry_words:
+            return False
         picked = pick_choices(message.text, state.options)
         if not picked:
             return False
@@ -253,8 +257,11 @@ class Dispatcher:
         if not self._ctx.capabilities(message.channel).keywords:
             return False
         word = keyword_of(message.text)
+        # An entry word alone, or followed by more (a source code: "UMRAH T42").
+        head = message.text.split(maxsplit=1)
+        first = keyword_of(head[0]) if head else ""
         for flow in self._flows.values():
-            if word in flow.keywords:
+            if word in flow.keywords or first in flow.keywords:
                 return await self._in_flow(flow, _Turn(message, None, None), Answer.of(message))
         return False
 

@@ -26,6 +26,7 @@ from bot.core.messages import Attachment, Choice, InboundMessage, SharedContact,
 from bot.domain.dialogs import DialogState
 from bot.i18n import N_
 from handlers.context import HandlerContext, answer_key
+from handlers.settings import FeatureSettings
 from handlers.words import word_for, words_of
 
 logger = logging.getLogger(__name__)
@@ -124,6 +125,8 @@ class Flow:
     steps: Mapping[str, Step]
     cancel_words: frozenset[str] = CANCEL_WORDS
     ttl: timedelta = DEFAULT_TTL
+    ttl_from: Callable[[FeatureSettings], timedelta] | None = None
+    """The time to live from the configuration, when it is a setting (it wins over ``ttl``)."""
     who: frozenset[Role] = EVERYONE
     prefix: str = ""
     """Button data prefix (default: the name); kept stable so old menus still work."""
@@ -218,7 +221,7 @@ async def _run(
         flow=flow.name,
         step=result.step,
         data=dict(result.data),
-        ttl_seconds=flow.ttl.total_seconds(),
+        ttl_seconds=(flow.ttl_from(ctx.settings) if flow.ttl_from else flow.ttl).total_seconds(),
         options=[c for c in options if c.data is not None],
         prompt_ref=prompt or (state.prompt_ref if state is not None else None),
     )

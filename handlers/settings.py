@@ -57,12 +57,57 @@ class RelaySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class Package:
+    """Something a customer can enquire about (``[[enquiries.packages]]``)."""
+
+    key: str
+    label: str
+    price: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """A travel agent and the chats their lead cards go to (``[[enquiries.agents]]``)."""
+
+    name: str
+    chats: tuple[Recipient, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EnquirySettings:
+    """The enquiry dialog's knobs (``[enquiries]``)."""
+
+    enabled: bool = False
+    reference_prefix: str = "ATQ"
+    boards: tuple[int, ...] = ()
+    dialog_ttl_hours: float = 24.0
+    max_per_day: int = 3
+    agency_whatsapp: str | None = None
+    agency_phone: str = ""
+    packages: tuple[Package, ...] = ()
+    agents: tuple[Agent, ...] = ()
+
+    def agent_of(self, channel: str, user_id: str) -> Agent | None:
+        """Return the agent writing from ``channel``/``user_id``, or None."""
+        for agent in self.agents:
+            if any(c.channel == channel and c.chat_id == user_id for c in agent.chats):
+                return agent
+        return None
+
+    def package(self, key: str) -> Package | None:
+        """Return the package called ``key``, or None."""
+        return next((p for p in self.packages if p.key == key), None)
+
+
+@dataclass(frozen=True, slots=True)
 class FeatureSettings:
     """Everything the features are told by the configuration."""
 
     bot_name: str = "Minbar"
     tz: ZoneInfo = LAGOS
     relay: RelaySettings = field(default_factory=RelaySettings)
+    enquiries: EnquirySettings = field(default_factory=EnquirySettings)
     default_language: str = "en"
     """The language of a chat that has not chosen one (``[display] default_language``)."""
     ask_language: bool = True

@@ -45,6 +45,15 @@ WORDS: Mapping[Meaning, Mapping[str, tuple[str, ...]]] = {
         "ar": ("إلغاء",),
     },
     "language": {"en": ("LANGUAGE",), "ha": ("HARSHE",), "yo": ("ÈDÈ",), "ar": ("لغة",)},
+    # Starts an enquiry about a package; a source code may follow ("UMRAH T42").
+    "enquire": {
+        "en": ("ENQUIRE", "ENQUIRY", "UMRAH", "HAJJ"),
+        "ha": ("TAMBAYA", "UMRA", "HAJI"),
+        "yo": ("ÌBÉÈRÈ", "UMURA", "HAJJI"),
+        "ar": ("استفسار", "عمرة", "حج"),
+    },
+    # Goes one step back inside a dialog.
+    "back": {"en": ("BACK",), "ha": ("BAYA",), "yo": ("PADA",), "ar": ("رجوع",)},
 }
 """Meaning → language → the words of that meaning, as written (folded when matched)."""
 

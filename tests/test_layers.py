@@ -18,6 +18,7 @@ PLATFORM_SDKS = {"telegram", "twilio", "starlette", "uvicorn", "aiohttp"}
 WIRING = {
     "bot/__main__.py",
     "bot/app.py",
+    "bot/feature_config.py",
     "bot/cli.py",
     "bot/runtime.py",
     "bot/tools/bench_outbox.py",

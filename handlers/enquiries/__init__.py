@@ -1,0 +1,40 @@
+"""Enquiries: a guided Umrah/Hajj enquiry whose lead reaches the agents' phones.
+
+``dialog`` is the flow (buttons or numbers), ``confirm`` stores the lead, ``cards`` puts it on
+the agents' phones and handles Claim / Contacted / Booked / Lost, ``parse`` reads what
+customers type. Entry points: /enquire, ``/start enq_<source>`` deep links, the words UMRAH,
+HAJJ, ENQUIRE and their translations (with an optional source code after them), and
+"umrah" or "hajj" typed in a private Telegram chat.
+"""
+
+from __future__ import annotations
+
+from bot.core.messages import ChatKind, InboundMessage
+from bot.i18n import N_
+from handlers.context import HandlerContext
+from handlers.enquiries.cards import PREFIX, on_card_button, on_typed_action
+from handlers.enquiries.dialog import ENQUIRY
+from handlers.feature import ChoiceRoute, Feature
+from handlers.flows import Answer, begin
+from handlers.words import english_words
+
+TELEGRAM_WORDS = english_words("enquire") - {"ENQUIRE", "ENQUIRY"}
+"""Where people type commands, only "umrah" and "hajj" open the enquiry."""
+
+
+async def enquiry_words(message: InboundMessage, ctx: HandlerContext) -> bool:
+    """Open the enquiry on "umrah" or "hajj" in a private chat of a platform with commands."""
+    if message.chat_kind is not ChatKind.PRIVATE or ctx.capabilities(message.channel).keywords:
+        return False  # where words are keywords the flow's own entry words do it
+    first = message.text.strip().split(maxsplit=1)[0].upper() if message.text.strip() else ""
+    if "".join(ch for ch in first if ch.isalnum()) not in TELEGRAM_WORDS:
+        return False
+    return await begin(ENQUIRY, Answer.of(message), ctx)
+
+
+FEATURE = Feature(
+    name="enquiries",
+    flows=[ENQUIRY],
+    keywords=[on_typed_action, enquiry_words],
+    choices={PREFIX: ChoiceRoute(on_card_button, what=N_("act on enquiries"))},
+)

@@ -1,0 +1,66 @@
+"""A confirmed enquiry: stored as a lead, told to the customer, sent to every agent."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from bot.core.ids import ChatId
+from bot.domain.leads import NewLead
+from bot.i18n import Speech
+from handlers.context import HandlerContext
+from handlers.enquiries.cards import queue_cards
+from handlers.flows import Answer, Ask, Done
+
+logger = logging.getLogger(__name__)
+
+DAY = timedelta(hours=24)
+
+
+async def confirm(answer: Answer, data: dict[str, Any], t: Speech, ctx: HandlerContext) -> Done:
+    """Store the lead (within the per-day limit), queue the agents' cards, thank the customer."""
+    message = answer.message
+    settings = ctx.settings.enquiries
+    leads = ctx.repos.leads
+    made = await leads.count_since(message.channel, message.chat_id, DAY)
+    if made >= settings.max_per_day:
+        logger.info("Enquiry limit reached for %s:%s", message.channel, message.chat_id)
+        return Done(
+            Ask(
+                t.n_(
+                    "You have sent {n} enquiry today; an agent will answer it. "
+                    "Please wait for their call.",
+                    "You have sent {n} enquiries today; an agent will answer them. "
+                    "Please wait for their call.",
+                    made,
+                )
+            )
+        )
+    lead = await leads.create(
+        NewLead(
+            channel=message.channel,
+            chat_id=ChatId(message.chat_id),
+            language=t.code,
+            source=data.get("source"),
+            package=str(data["package"]),
+            travel_month=str(data["month"]),
+            travellers=int(data["travellers"]),
+            full_name=str(data["name"]),
+            phone=str(data["phone"]),
+            note=str(data.get("note") or ""),
+        ),
+        settings.reference_prefix,
+    )
+    logger.info("Lead %s from %s:%s (source %s)", lead.ref, lead.channel, lead.chat_id, lead.source)
+    await queue_cards(lead, ctx)
+    lines = [
+        t._("Thank you, {name}. Your reference is {ref}.", name=lead.full_name, ref=lead.ref),
+        t._("An agent will contact you soon."),
+    ]
+    if settings.agency_whatsapp:
+        link = "https://wa.me/" + settings.agency_whatsapp.removeprefix("+")
+        lines.append(t._("WhatsApp: {link}", link=link))
+    if settings.agency_phone:
+        lines.append(t._("Phone: {value}", value=settings.agency_phone))
+    return Done(Ask("\n".join(lines)))
