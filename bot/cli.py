@@ -10,7 +10,7 @@ import signal
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -37,6 +37,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(bench_app, name="bench")
 i18n_app = typer.Typer(no_args_is_help=True, help="Translation catalogues.")
 app.add_typer(i18n_app, name="i18n")
+leads_app = typer.Typer(no_args_is_help=True, help="Enquiry leads: list, show, export.")
+app.add_typer(leads_app, name="leads")
 
 ConfigOption = Annotated[
     Path, typer.Option("--config", "-c", help="Path of config.toml.", show_default=True)
@@ -194,6 +196,92 @@ def i18n_check() -> None:
         raise typer.Exit(1)
     count = sum(1 for m in template if m.id)
     typer.echo(f"{count} messages, every language complete: ok")
+
+
+StatusOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Only leads of this status (new, claimed, contacted, booked, lost).",
+        show_default=False,
+    ),
+]
+SinceOption = Annotated[
+    str | None,
+    typer.Option(help="Only leads created on or after this date (YYYY-MM-DD).", show_default=False),
+]
+
+
+def _lead_filters(status: str | None, since: str | None) -> tuple[Any, Any]:
+    from datetime import UTC, datetime
+
+    from bot.domain.leads import LeadStatus
+
+    try:
+        wanted = LeadStatus(status) if status else None
+        start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+    except ValueError as exc:
+        _fail(f"leads: {exc}")
+    return wanted, start
+
+
+@leads_app.command("list")
+def leads_list(
+    config: ConfigOption = Path("config.toml"),
+    status: StatusOption = None,
+    since: SinceOption = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+) -> None:
+    """Print the newest leads, one line each."""
+    from bot.tools.leads import fetch, list_lines
+
+    cfg = _load(config)
+    wanted, start = _lead_filters(status, since)
+    with _reported(_secrets(cfg), logged=False):
+        found = asyncio.run(fetch(cfg.database.url, status=wanted, since=start, limit=limit))
+    for line in list_lines(found) or ["no leads"]:
+        typer.echo(line)
+
+
+@leads_app.command("show")
+def leads_show(reference: str, config: ConfigOption = Path("config.toml")) -> None:
+    """Print one lead and its history."""
+    from bot.tools.leads import fetch_one, show_lines
+
+    cfg = _load(config)
+    with _reported(_secrets(cfg), logged=False):
+        found = asyncio.run(fetch_one(cfg.database.url, reference.upper()))
+    if found is None:
+        _fail(f"no lead {reference!r}", code=1)
+    for line in show_lines(*found):
+        typer.echo(line)
+
+
+@leads_app.command("export")
+def leads_export(
+    config: ConfigOption = Path("config.toml"),
+    csv_out: Annotated[bool, typer.Option("--csv", help="Write CSV (the only format).")] = True,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Write to this file instead of the terminal.", show_default=False),
+    ] = None,
+    status: StatusOption = None,
+    since: SinceOption = None,
+) -> None:
+    """Export leads as CSV: UTF-8 with BOM, one row per lead, formulas neutralised."""
+    import sys
+
+    from bot.tools.leads import fetch, write_csv
+
+    cfg = _load(config)
+    wanted, start = _lead_filters(status, since)
+    with _reported(_secrets(cfg), logged=False):
+        found = asyncio.run(fetch(cfg.database.url, status=wanted, since=start, limit=None))
+    if output is None:
+        write_csv(found, sys.stdout)
+        return
+    with output.open("w", encoding="utf-8", newline="") as out:
+        rows = write_csv(found, out)
+    typer.echo(f"{rows} leads written to {output}")
 
 
 @db_app.command("upgrade")

@@ -25,6 +25,8 @@ async def may(who: Collection[Role], message: InboundMessage, ctx: HandlerContex
     is_admin = ctx.admins.is_admin(message.channel, message.sender_id)
     if Role.ADMIN in who and is_admin:
         return True
+    if Role.AGENT in who and _is_agent(message, ctx):
+        return True
     if Role.GROUP_ADMIN in who:
         return await _manages_chat(message, ctx, is_admin=is_admin)
     return False
@@ -38,7 +40,17 @@ async def roles_of(message: InboundMessage, ctx: HandlerContext) -> frozenset[Ro
         roles.add(Role.ADMIN)
     if await _manages_chat(message, ctx, is_admin=is_admin):
         roles.add(Role.GROUP_ADMIN)
+    if _is_agent(message, ctx):
+        roles.add(Role.AGENT)
     return frozenset(roles)
+
+
+def _is_agent(message: InboundMessage, ctx: HandlerContext) -> bool:
+    """Return whether the sender is one of the configured travel agents (in their own chat)."""
+    private = message.chat_kind is ChatKind.PRIVATE
+    return (
+        private and ctx.settings.enquiries.agent_of(message.channel, message.sender_id) is not None
+    )
 
 
 async def _manages_chat(message: InboundMessage, ctx: HandlerContext, *, is_admin: bool) -> bool:

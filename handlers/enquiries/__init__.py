@@ -13,6 +13,7 @@ from bot.core.messages import ChatKind, InboundMessage
 from bot.i18n import N_
 from handlers.context import HandlerContext
 from handlers.enquiries.cards import PREFIX, on_card_button, on_typed_action
+from handlers.enquiries.commands import lead, leads
 from handlers.enquiries.dialog import ENQUIRY
 from handlers.feature import ChoiceRoute, Feature
 from handlers.flows import Answer, begin
@@ -34,6 +35,7 @@ async def enquiry_words(message: InboundMessage, ctx: HandlerContext) -> bool:
 
 FEATURE = Feature(
     name="enquiries",
+    commands=[leads, lead],
     flows=[ENQUIRY],
     keywords=[on_typed_action, enquiry_words],
     choices={PREFIX: ChoiceRoute(on_card_button, what=N_("act on enquiries"))},

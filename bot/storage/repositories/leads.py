@@ -140,9 +140,21 @@ class LeadRepo:
         async with self._db.read() as session:
             return int((await session.execute(stmt)).scalar_one())
 
-    async def latest(self, limit: int = 20) -> Sequence[Lead]:
-        """Return the newest leads, newest first."""
-        stmt = select(LeadRow).order_by(LeadRow.id.desc()).limit(limit)
+    async def latest(
+        self,
+        limit: int | None = 20,
+        *,
+        status: LeadStatus | None = None,
+        since: datetime | None = None,
+    ) -> Sequence[Lead]:
+        """Return the newest leads first, optionally of one status or since a moment."""
+        stmt = select(LeadRow).order_by(LeadRow.id.desc())
+        if status is not None:
+            stmt = stmt.where(LeadRow.status == status.value)
+        if since is not None:
+            stmt = stmt.where(LeadRow.created_at >= since)
+        if limit is not None:
+            stmt = stmt.limit(limit)
         async with self._db.read() as session:
             return [_lead(r) for r in (await session.scalars(stmt)).all()]
 

@@ -1,0 +1,62 @@
+"""/leads and /lead: admins and agents see the enquiries and a lead's history; others do not."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.clock import FrozenClock
+from bot.storage.db import Database
+from handlers import build_dispatcher
+from handlers.context import HandlerContext
+from handlers.dispatch import Dispatcher
+from tests.handlers.conftest import ADMIN_ID, drain, inbound, make_context, press, wa
+from tests.handlers.enquiries.test_dialog import AGENT_TG, SETTINGS
+
+REF = "ATQ-2611-0001"
+
+
+@pytest.fixture
+def ctx(db: Database, clock: FrozenClock) -> HandlerContext:
+    """A context with enquiries on and two agents."""
+    return make_context(db, clock, settings=SETTINGS)
+
+
+@pytest.fixture
+async def router(ctx: HandlerContext) -> Dispatcher:
+    """The dispatcher, after one confirmed WhatsApp enquiry that Amina claimed."""
+    router = build_dispatcher(ctx)
+    await router.handle(wa("UMRAH promo7"))
+    for text in ("december", "2", "Aisha Bello", "1", "no", "1"):
+        await router.handle(wa(text))
+    await router.handle(press(f"lead:c:{REF}", sender=AGENT_TG))
+    await drain(ctx)
+    return router
+
+
+async def test_an_agent_lists_the_leads_and_reads_one_with_its_history(
+    ctx: HandlerContext, router: Dispatcher
+) -> None:
+    """/leads shows the claimed lead; /lead REF shows its answers and who did what."""
+    await router.handle(inbound("/leads", sender=AGENT_TG))
+    await router.handle(inbound(f"/lead {REF.lower()}", sender=AGENT_TG))
+    listing, detail = [i.message.plain_text for i in await drain(ctx)]
+    assert listing.startswith("1 enquiry\n")
+    assert f"{REF} · claimed · umrah · Aisha Bello · " in listing
+    assert listing.endswith(" · promo7")
+    assert "Owner: Amina" in detail
+    assert "History\n" in detail
+    assert " · created · whatsapp:+2348011111111 · promo7" in detail
+    assert detail.endswith(" · claimed · Amina")
+
+
+async def test_an_admin_filters_by_status_and_a_stranger_is_refused(
+    ctx: HandlerContext, router: Dispatcher
+) -> None:
+    """/leads new is empty once claimed; /leads from a customer gets the refusal."""
+    await router.handle(inbound("/leads new", sender=ADMIN_ID))
+    await router.handle(inbound("/leads nonsense", sender=ADMIN_ID))
+    await router.handle(inbound("/leads", sender="5555"))
+    empty, unknown, refused = [i.message.plain_text for i in await drain(ctx)]
+    assert empty == "No enquiries yet."
+    assert unknown.startswith("Unknown status nonsense: use one of new, claimed,")
+    assert refused.startswith("Sorry, only the forum's admins can use /leads.")
