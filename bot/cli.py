@@ -39,6 +39,8 @@ i18n_app = typer.Typer(no_args_is_help=True, help="Translation catalogues.")
 app.add_typer(i18n_app, name="i18n")
 leads_app = typer.Typer(no_args_is_help=True, help="Enquiry leads: list, show, export.")
 app.add_typer(leads_app, name="leads")
+enquiry_app = typer.Typer(no_args_is_help=True, help="Links into the enquiry.")
+app.add_typer(enquiry_app, name="enquiry")
 
 ConfigOption = Annotated[
     Path, typer.Option("--config", "-c", help="Path of config.toml.", show_default=True)
@@ -222,6 +224,26 @@ def _lead_filters(status: str | None, since: str | None) -> tuple[Any, Any]:
     except ValueError as exc:
         _fail(f"leads: {exc}")
     return wanted, start
+
+
+@enquiry_app.command("link")
+def enquiry_link(source: str, config: ConfigOption = Path("config.toml")) -> None:
+    """Print the Telegram and WhatsApp links of one source, and a line to put under an ad."""
+    from bot.feature_config import enquiry_settings
+    from handlers.enquiries.links import telegram_link, whatsapp_link
+
+    settings = enquiry_settings(_load(config))
+    try:
+        telegram, whatsapp = telegram_link(settings, source), whatsapp_link(settings, source)
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(f"Telegram: {telegram or '(set telegram.bot_username for a t.me link)'}")
+    typer.echo(f"WhatsApp: {whatsapp or '(WhatsApp is off: no wa.me link)'}")
+    links = [
+        f"{name} {link}" for name, link in (("WhatsApp", whatsapp), ("Telegram", telegram)) if link
+    ]
+    if links:
+        typer.echo("Under the ad: Tap to enquire: " + " · ".join(links))
 
 
 @leads_app.command("list")

@@ -40,6 +40,8 @@ class TelegramSettings(Section):
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
     webhook_url: str = ""
+    bot_username: str = ""
+    """The bot's @username without the @, for t.me deep links ("" = no Telegram links)."""
     token: SecretStr | None = None
     webhook_secret: SecretStr | None = None
     link_preview: Mapping[str, bool] = Field(default_factory=lambda: dict(LINK_PREVIEW_DEFAULTS))
@@ -54,6 +56,13 @@ class TelegramSettings(Section):
     @classmethod
     def _hook_url(cls, value: str) -> str:
         return _http_url(value, allow_empty=True)
+
+    @field_validator("bot_username")
+    @classmethod
+    def _username(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{4,31}", value.removeprefix("@")):
+            raise ValueError("must be the bot's @username: 5-32 letters, digits and _")
+        return value.removeprefix("@")
 
     @field_validator("token")
     @classmethod

@@ -81,6 +81,12 @@ def enquiry_settings(config: Config) -> EnquirySettings:
         agency_phone=section.agency_phone,
         packages=tuple(Package(p.key, p.label, p.price, p.notes) for p in section.packages),
         agents=tuple(agents),
+        telegram_username=config.telegram.bot_username,
+        whatsapp_number=(
+            config.whatsapp.from_number.removeprefix("whatsapp:")
+            if config.whatsapp.mode != "off"
+            else ""
+        ),
     )
 
 

@@ -87,6 +87,10 @@ class EnquirySettings:
     agency_phone: str = ""
     packages: tuple[Package, ...] = ()
     agents: tuple[Agent, ...] = ()
+    telegram_username: str = ""
+    """The bot's @username (for t.me deep links); "" when not configured."""
+    whatsapp_number: str = ""
+    """The WhatsApp sender in E.164 (for wa.me links); "" when WhatsApp is off."""
 
     def agent_of(self, channel: str, user_id: str) -> Agent | None:
         """Return the agent writing from ``channel``/``user_id``, or None."""

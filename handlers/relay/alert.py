@@ -9,12 +9,13 @@ from bot.i18n import Speech
 
 
 def render_topic_alert(
-    topic: Topic, recipient: Recipient, t: Speech, excerpt_chars: int
+    topic: Topic, recipient: Recipient, t: Speech, excerpt_chars: int, enquire: str | None = None
 ) -> OutboundMessage:
     """Build the neutral topic alert in ``t``'s language: title, facts, excerpt, forum button.
 
     The title, board, author and excerpt are forum content and stay as written; the labels
-    and the date are the reader's.
+    and the date are the reader's. ``enquire`` is the link into the enquiry (a travel board's
+    topic), shown as a second button.
     """
     facts = [topic.board_name or t._("Forum")]
     if topic.author:
@@ -33,7 +34,10 @@ def render_topic_alert(
     return OutboundMessage(
         recipient=recipient,
         spans=tuple(spans),
-        choices=(Choice(t._("Read on forum"), url=topic.link),),
+        choices=(
+            Choice(t._("Read on forum"), url=topic.link),
+            *((Choice(t._("Enquire"), url=enquire),) if enquire else ()),
+        ),
         link=topic.link,
         kind="topic_alert",
         template_values=(("title", topic.subject), ("link", topic.link)),

@@ -13,6 +13,7 @@ from bot.storage.repositories import (
     DialogRepo,
     InboxRepo,
     LateTopicRepo,
+    LeadRepo,
     OutboxRepo,
     OutboxReports,
     ProblemRepo,
@@ -42,6 +43,7 @@ async def test_open_builds_each_repository_once(db: Database, clock: FrozenClock
         "deliveries": OutboxReports,
         "late_topics": LateTopicRepo,
         "problems": ProblemRepo,
+        "leads": LeadRepo,
     }
     assert not isinstance(repos.deliveries, OutboxRepo)
     assert not hasattr(repos.deliveries, "enqueue")  # features queue through the outbox port
