@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -44,6 +45,42 @@ class EnquiryAgent(Section):
         return self
 
 
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class EnquiryHours(Section):
+    """[enquiries.hours]: when agents answer, in the service time zone (Africa/Lagos)."""
+
+    days: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat")
+    open: str = "08:00"
+    close: str = "18:00"
+    jumuah_break: str = "12:30-14:00"
+    """Friday's break for Jumu'ah prayer, "HH:MM-HH:MM"; "" for none."""
+    escalate_after_minutes: float = Field(15.0, ge=1, le=1440)
+
+    @field_validator("open", "close")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not _CLOCK.match(value):
+            raise ValueError('must be a 24-hour time "HH:MM"')
+        return value
+
+    @field_validator("jumuah_break")
+    @classmethod
+    def _break(cls, value: str) -> str:
+        start, sep, end = value.partition("-")
+        if value and not (sep and _CLOCK.match(start) and _CLOCK.match(end) and start < end):
+            raise ValueError('must be "HH:MM-HH:MM" (start before end), or ""')
+        return value
+
+    @model_validator(mode="after")
+    def _order(self) -> EnquiryHours:
+        if self.open >= self.close:
+            raise ValueError("open must be before close")
+        return self
+
+
 class EnquirySettings(Section):
     """[enquiries]: the guided enquiry and where its leads go."""
 
@@ -55,6 +92,7 @@ class EnquirySettings(Section):
     agency_whatsapp: str = ""
     """E.164, or "" for none."""
     agency_phone: str = ""
+    hours: EnquiryHours = Field(default_factory=EnquiryHours)
     packages: tuple[EnquiryPackage, ...] = ()
     agents: tuple[EnquiryAgent, ...] = ()
 

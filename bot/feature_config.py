@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import time
 
 from bot.config import Config
+from bot.config_enquiries import EnquiryHours
 from bot.config_schema import Destination as ConfigDestination
 from bot.core.ids import ChannelName, ChatId
 from bot.core.messages import Recipient
 from handlers.settings import (
     Agent,
+    BusinessHours,
     EnquirySettings,
     FeatureSettings,
     Package,
@@ -79,6 +82,7 @@ def enquiry_settings(config: Config) -> EnquirySettings:
         max_per_day=section.max_per_day,
         agency_whatsapp=section.agency_whatsapp or None,
         agency_phone=section.agency_phone,
+        hours=_hours(section.hours),
         packages=tuple(Package(p.key, p.label, p.price, p.notes) for p in section.packages),
         agents=tuple(agents),
         telegram_username=config.telegram.bot_username,
@@ -94,3 +98,18 @@ def _destination_ref(dest: ConfigDestination) -> str:
     """Return the ref admins and settings name a configured destination by."""
     thread = f"/{dest.thread_id}" if dest.thread_id is not None else ""
     return f"{dest.channel}:{dest.chat_id}{thread}"
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _hours(section: EnquiryHours) -> BusinessHours:
+    """Return the business hours as times and weekday numbers."""
+    start, _, end = section.jumuah_break.partition("-")
+    return BusinessHours(
+        days=frozenset(_DAYS.index(day) for day in section.days),
+        open=time.fromisoformat(section.open),
+        close=time.fromisoformat(section.close),
+        friday_break=(time.fromisoformat(start), time.fromisoformat(end)) if start else None,
+        escalate_after_minutes=section.escalate_after_minutes,
+    )

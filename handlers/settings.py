@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -75,6 +76,18 @@ class Agent:
 
 
 @dataclass(frozen=True, slots=True)
+class BusinessHours:
+    """When agents answer (``[enquiries.hours]``), in the service's time zone."""
+
+    days: frozenset[int] = frozenset(range(6))
+    """Weekdays open, Monday = 0."""
+    open: time = time(8, 0)
+    close: time = time(18, 0)
+    friday_break: tuple[time, time] | None = (time(12, 30), time(14, 0))
+    escalate_after_minutes: float = 15.0
+
+
+@dataclass(frozen=True, slots=True)
 class EnquirySettings:
     """The enquiry dialog's knobs (``[enquiries]``)."""
 
@@ -85,6 +98,7 @@ class EnquirySettings:
     max_per_day: int = 3
     agency_whatsapp: str | None = None
     agency_phone: str = ""
+    hours: BusinessHours = field(default_factory=BusinessHours)
     packages: tuple[Package, ...] = ()
     agents: tuple[Agent, ...] = ()
     telegram_username: str = ""

@@ -57,6 +57,8 @@ class Lead:
     lost_reason: str | None
     created_at: datetime
     updated_at: datetime
+    escalation: int = 0
+    escalated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

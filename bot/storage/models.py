@@ -338,6 +338,9 @@ class LeadRow(Base):
     owner: Mapped[str | None] = mapped_column(String(100))
     """The agent who claimed it (their configured name)."""
     lost_reason: Mapped[str | None] = mapped_column(String(500))
+    escalation: Mapped[int] = mapped_column(Integer, default=0)
+    """How many times the unclaimed lead was passed on (next agent, then the admins)."""
+    escalated_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

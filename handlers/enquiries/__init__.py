@@ -15,6 +15,7 @@ from handlers.context import HandlerContext
 from handlers.enquiries.cards import PREFIX, on_card_button, on_typed_action
 from handlers.enquiries.commands import lead, leads
 from handlers.enquiries.dialog import ENQUIRY
+from handlers.enquiries.escalate import JOBS
 from handlers.feature import ChoiceRoute, Feature
 from handlers.flows import Answer, begin
 from handlers.words import english_words
@@ -39,4 +40,5 @@ FEATURE = Feature(
     flows=[ENQUIRY],
     keywords=[on_typed_action, enquiry_words],
     choices={PREFIX: ChoiceRoute(on_card_button, what=N_("act on enquiries"))},
+    jobs=JOBS,
 )

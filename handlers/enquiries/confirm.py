@@ -11,6 +11,7 @@ from bot.domain.leads import NewLead
 from bot.i18n import Speech
 from handlers.context import HandlerContext
 from handlers.enquiries.cards import queue_cards
+from handlers.enquiries.hours import is_open, next_open
 from handlers.flows import Answer, Ask, Done
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ async def confirm(answer: Answer, data: dict[str, Any], t: Speech, ctx: HandlerC
     await queue_cards(lead, ctx)
     lines = [
         t._("Thank you, {name}. Your reference is {ref}.", name=lead.full_name, ref=lead.ref),
-        t._("An agent will contact you soon."),
+        _when_answered(ctx, t),
     ]
     if settings.agency_whatsapp:
         link = "https://wa.me/" + settings.agency_whatsapp.removeprefix("+")
@@ -64,3 +65,16 @@ async def confirm(answer: Answer, data: dict[str, Any], t: Speech, ctx: HandlerC
     if settings.agency_phone:
         lines.append(t._("Phone: {value}", value=settings.agency_phone))
     return Done(Ask("\n".join(lines)))
+
+
+def _when_answered(ctx: HandlerContext, t: Speech) -> str:
+    """Return when an agent will answer: soon when open, else the next opening."""
+    hours = ctx.settings.enquiries.hours
+    now = ctx.clock.now()
+    if is_open(now, hours, ctx.tz):
+        return t._("An agent will contact you soon.")
+    opens = next_open(now, hours, ctx.tz)
+    if opens is None:
+        return t._("An agent will contact you as soon as they can.")
+    # Translators: {when} is a day and time, e.g. "Sat 5 Dec 2026, 08:00".
+    return t._("Our agents are away now; expect an answer from {when}.", when=t.moment(opens))

@@ -57,6 +57,7 @@ class LeadRepo:
                 full_name=new.full_name,
                 phone=new.phone,
                 note=new.note,
+                escalation=0,
                 created_at=now,
                 updated_at=now,
             )
@@ -117,6 +118,35 @@ class LeadRepo:
                 row.lost_reason = reason
             session.add(_event(row.id, status.value, by, reason or "", now))
             return _lead(row)
+
+    async def unclaimed(self) -> Sequence[Lead]:
+        """Return the leads nobody has claimed yet, oldest first."""
+        stmt = select(LeadRow).where(LeadRow.status == LeadStatus.NEW.value).order_by(LeadRow.id)
+        async with self._db.read() as session:
+            return [_lead(r) for r in (await session.scalars(stmt)).all()]
+
+    async def escalate(self, ref: str, level: int) -> bool:
+        """Move an unclaimed lead to escalation ``level``; False when already done (or claimed).
+
+        Conditional on the previous level, so of several processes exactly one passes it on.
+        """
+        now = self._clock.now()
+        async with self._db.write() as session:
+            moved = await session.execute(
+                update(LeadRow)
+                .where(
+                    LeadRow.ref == ref,
+                    LeadRow.status == LeadStatus.NEW.value,
+                    LeadRow.escalation == level - 1,
+                )
+                .values(escalation=level, escalated_at=now, updated_at=now)
+                .returning(LeadRow.id)
+            )
+            lead_id = moved.scalar_one_or_none()
+            if lead_id is None:
+                return False
+            session.add(_event(lead_id, "escalated", "minbar", f"level {level}", now))
+            return True
 
     async def events(self, ref: str) -> list[LeadEvent]:
         """Return the history of a lead, oldest first."""
@@ -182,4 +212,6 @@ def _lead(row: LeadRow) -> Lead:
         lost_reason=row.lost_reason,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        escalation=row.escalation,
+        escalated_at=row.escalated_at,
     )

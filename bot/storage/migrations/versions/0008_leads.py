@@ -44,6 +44,8 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("owner", sa.String(100), nullable=True),
         sa.Column("lost_reason", sa.String(500), nullable=True),
+        sa.Column("escalation", sa.Integer(), nullable=False),
+        sa.Column("escalated_at", UTC_TYPE, nullable=True),
         sa.Column("created_at", UTC_TYPE, nullable=False),
         sa.Column("updated_at", UTC_TYPE, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
