@@ -26,6 +26,7 @@ WIRING = {
     "bot/tools/bench_platforms.py",
     "bot/tools/bench_relay.py",
     "bot/tools/chat.py",
+    "bot/tools/leads.py",
 }
 """The modules that wire concrete parts together (the composition root and the tools)."""
 
