@@ -24,6 +24,28 @@ async def confirm(answer: Answer, data: dict[str, Any], t: Speech, ctx: HandlerC
     message = answer.message
     settings = ctx.settings.enquiries
     leads = ctx.repos.leads
+    answers = NewLead(
+        channel=message.channel,
+        chat_id=ChatId(message.chat_id),
+        language=t.code,
+        source=data.get("source"),
+        package=str(data["package"]),
+        travel_month=str(data["month"]),
+        travellers=int(data["travellers"]),
+        full_name=str(data["name"]),
+        phone=str(data["phone"]),
+        note=str(data.get("note") or ""),
+    )
+    # The same package again within a day is the same enquiry: its answers are updated.
+    repeat = await leads.open_for(message.channel, message.chat_id, answers.package, DAY)
+    if repeat is not None:
+        updated = await leads.update_answers(repeat.ref, answers)
+        if updated is not None:
+            await queue_cards(
+                updated, ctx, version=f"updated:{int(updated.updated_at.timestamp())}"
+            )
+            said = t._("Your enquiry {ref} is updated.", ref=updated.ref)
+            return Done(Ask(said + "\n" + _when_answered(ctx, t)))
     made = await leads.count_since(message.channel, message.chat_id, DAY)
     if made >= settings.max_per_day:
         logger.info("Enquiry limit reached for %s:%s", message.channel, message.chat_id)
@@ -38,21 +60,7 @@ async def confirm(answer: Answer, data: dict[str, Any], t: Speech, ctx: HandlerC
                 )
             )
         )
-    lead = await leads.create(
-        NewLead(
-            channel=message.channel,
-            chat_id=ChatId(message.chat_id),
-            language=t.code,
-            source=data.get("source"),
-            package=str(data["package"]),
-            travel_month=str(data["month"]),
-            travellers=int(data["travellers"]),
-            full_name=str(data["name"]),
-            phone=str(data["phone"]),
-            note=str(data.get("note") or ""),
-        ),
-        settings.reference_prefix,
-    )
+    lead = await leads.create(answers, settings.reference_prefix)
     logger.info("Lead %s from %s:%s (source %s)", lead.ref, lead.channel, lead.chat_id, lead.source)
     await queue_cards(lead, ctx)
     lines = [

@@ -119,6 +119,42 @@ class LeadRepo:
             session.add(_event(row.id, status.value, by, reason or "", now))
             return _lead(row)
 
+    async def open_for(
+        self, channel: str, chat_id: str, package: str, within: timedelta
+    ) -> Lead | None:
+        """Return this chat's newest open lead for ``package`` created within ``within``."""
+        start = self._clock.now() - within
+        stmt = (
+            select(LeadRow)
+            .where(
+                LeadRow.channel == channel,
+                LeadRow.chat_id == chat_id,
+                LeadRow.package == package,
+                LeadRow.created_at >= start,
+                LeadRow.status.in_([LeadStatus.NEW.value, LeadStatus.CLAIMED.value]),
+            )
+            .order_by(LeadRow.id.desc())
+            .limit(1)
+        )
+        async with self._db.read() as session:
+            row = (await session.scalars(stmt)).one_or_none()
+            return _lead(row) if row is not None else None
+
+    async def update_answers(self, ref: str, new: NewLead) -> Lead | None:
+        """Replace a lead's answers with a repeat enquiry's, and record it."""
+        now = self._clock.now()
+        async with self._db.write() as session:
+            row = (
+                await session.scalars(select(LeadRow).where(LeadRow.ref == ref).with_for_update())
+            ).one_or_none()
+            if row is None:
+                return None
+            row.travel_month, row.travellers = new.travel_month, new.travellers
+            row.full_name, row.phone, row.note = new.full_name, new.phone, new.note
+            row.updated_at = now
+            session.add(_event(row.id, "updated", f"{new.channel}:{new.chat_id}", new.source, now))
+            return _lead(row)
+
     async def unclaimed(self) -> Sequence[Lead]:
         """Return the leads nobody has claimed yet, oldest first."""
         stmt = select(LeadRow).where(LeadRow.status == LeadStatus.NEW.value).order_by(LeadRow.id)

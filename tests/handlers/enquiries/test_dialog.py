@@ -26,6 +26,7 @@ ENQUIRIES = EnquirySettings(
         Package("umrah", "Umrah", price="from ₦4.5m"),
         Package("ramadan_umrah", "Ramadan Umrah"),
         Package("hajj", "Hajj"),
+        Package("other", "Other"),
     ),
     agents=(
         Agent("Amina", (Recipient(ChannelName("telegram"), ChatId(AGENT_TG)),)),
@@ -63,6 +64,7 @@ async def test_a_telegram_customer_completes_the_enquiry_with_buttons(
         ("Umrah · from ₦4.5m", "enq:umrah"),
         ("Ramadan Umrah", "enq:ramadan_umrah"),
         ("Hajj", "enq:hajj"),
+        ("Other", "enq:other"),
     ]
     await router.handle(press("enq:umrah"))
     [months] = await drain(ctx)
@@ -196,9 +198,9 @@ async def test_the_per_day_limit_stops_a_fourth_lead(
     ctx: HandlerContext, router: Dispatcher
 ) -> None:
     """After three leads in 24 hours a customer is asked to wait for the agent's call."""
-    for _ in range(4):
-        await router.handle(wa("UMRAH"))
-        for text in ("december", "1", "Aisha", "1", "no"):
+    for package in ("1", "2", "3", "4"):  # four different packages
+        await router.handle(wa("ENQUIRE"))
+        for text in (package, "december", "1", "Aisha", "1", "no"):
             await router.handle(wa(text))
         await router.handle(wa("1"))
     texts = await said(ctx)
@@ -206,6 +208,22 @@ async def test_the_per_day_limit_stops_a_fourth_lead(
         "You have sent 3 enquiries today; an agent will answer them. Please wait for their call."
     )
     assert len(await ctx.repos.leads.latest()) == 3
+
+
+async def test_the_same_package_again_within_a_day_updates_the_open_lead(
+    ctx: HandlerContext, router: Dispatcher
+) -> None:
+    """A second Umrah enquiry the same day changes the first lead; no second reference."""
+    for travellers in ("2", "5"):
+        await router.handle(wa("UMRAH"))
+        for text in ("december", travellers, "Aisha", "1", "no"):
+            await router.handle(wa(text))
+        await router.handle(wa("1"))
+    *_, updated = await said(ctx)
+    assert updated.startswith("Your enquiry ATQ-2611-0001 is updated.")
+    [lead] = await ctx.repos.leads.latest()
+    assert lead.travellers == 5
+    assert [e.kind for e in await ctx.repos.leads.events(lead.ref)] == ["created", "updated"]
 
 
 async def test_enquiries_switched_off_say_so(db: Database, clock: FrozenClock) -> None:
