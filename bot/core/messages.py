@@ -231,6 +231,8 @@ class InboundMessage:
     language_hint: str | None = None
     """The sender's app language where the platform tells it (Telegram's ``language_code``);
     it only preselects the language menu, never chooses."""
+    referral: str | None = None
+    """The ad a click-to-WhatsApp message came from (the platform's source id)."""
 
     @property
     def reply_to(self) -> Recipient:

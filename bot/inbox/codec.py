@@ -36,6 +36,7 @@ def message_to_json(message: InboundMessage) -> dict[str, Any]:
             for a in message.attachments
         ],
         "language_hint": message.language_hint,
+        "referral": message.referral,
     }
 
 
@@ -72,6 +73,7 @@ def message_from_json(data: dict[str, Any]) -> InboundMessage:
             for a in data.get("attachments", ())
         ),
         language_hint=data.get("language_hint"),
+        referral=data.get("referral"),
     )
 
 

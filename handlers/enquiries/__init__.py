@@ -34,11 +34,20 @@ async def enquiry_words(message: InboundMessage, ctx: HandlerContext) -> bool:
     return await begin(ENQUIRY, Answer.of(message), ctx)
 
 
+async def from_an_ad(message: InboundMessage, ctx: HandlerContext) -> bool:
+    """Open the enquiry for a message that came from a click-to-WhatsApp ad."""
+    if message.referral is None or message.chat_kind is not ChatKind.PRIVATE:
+        return False
+    if not ctx.settings.enquiries.enabled:
+        return False
+    return await begin(ENQUIRY, Answer.of(message), ctx)
+
+
 FEATURE = Feature(
     name="enquiries",
     commands=[leads, lead],
     flows=[ENQUIRY],
-    keywords=[on_typed_action, enquiry_words],
+    keywords=[on_typed_action, enquiry_words, from_an_ad],
     choices={PREFIX: ChoiceRoute(on_card_button, what=N_("act on enquiries"))},
     jobs=JOBS,
 )

@@ -21,6 +21,7 @@ from handlers.flows import Answer, Ask, Done, Flow, Next
 from handlers.words import words_of
 
 BACK_WORDS = words_of("back")
+ENTRY_WORDS = words_of("enquire")
 MAX_NAME = 100
 MAX_NOTE = 1000
 NO_NOTE = frozenset({"NO", "NONE", "NOTHING", "SKIP", "BABU", "RARA", "لا"})
@@ -33,7 +34,8 @@ async def start(answer: Answer, data: dict[str, Any], ctx: HandlerContext) -> Ne
     settings = ctx.settings.enquiries
     if not settings.enabled:
         return Done(Ask(t._("Enquiries are not open here yet.")))
-    data = {"source": data.get("source") or parse.source_in(answer.text)}
+    keys = frozenset(p.key for p in settings.packages)
+    data = {"source": data.get("source") or _source(answer, keys)}
     if ctx.capabilities(answer.message.channel).session_window is not None:
         # WhatsApp: the chat is a phone number, offered at the phone question.
         data["own_phone"] = parse.phone_in(answer.message.chat_id)
@@ -84,6 +86,19 @@ async def summary(answer: Answer, data: dict[str, Any], ctx: HandlerContext) -> 
     if answer.word in BACK_WORDS:
         return Next("note", {**data, "at": "note"}, ask_for("note", data, t, ctx, channel))
     return Next("summary", data, summary_ask(data, t, ctx))
+
+
+def _source(answer: Answer, packages: frozenset[str]) -> str | None:
+    """Return where the enquiry came from: a typed code, a button's payload, or the ad."""
+    typed = parse.source_in(answer.text, ENTRY_WORDS)
+    if typed is not None:
+        return typed
+    choice = answer.choice
+    if choice is not None and choice not in packages and parse.SOURCE.match(choice):
+        return choice.lower()  # a template's quick-reply payload "enq:<source>"
+    if answer.message.referral:
+        return parse.ad_source(answer.message.referral)
+    return None
 
 
 def _next(done: str, data: dict[str, Any], t: Speech, ctx: HandlerContext, answer: Answer) -> Next:

@@ -91,13 +91,31 @@ def phone_in(text: str, region: str = "NG") -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def source_in(text: str) -> str | None:
-    """Return the source code after an entry word or command ("UMRAH T42", "/start enq_t42")."""
+def source_in(text: str, entry_words: frozenset[str] = frozenset()) -> str | None:
+    """Return the source code after an entry word or command ("UMRAH T42", "/start enq_t42").
+
+    Only right after a command or one of ``entry_words`` (folded): in "I saw your advert"
+    the last word is no source.
+    """
     parts = text.split()
-    if len(parts) < 2:
+    if len(parts) != 2:
+        return None
+    head = parts[0]
+    if not head.startswith("/") and _keyword(head) not in entry_words:
         return None
     code = parts[-1].removeprefix("enq_")
     return code.lower() if SOURCE.match(code) else None
+
+
+def ad_source(referral: str) -> str:
+    """Return the source of a click-to-WhatsApp ad: ``ad_<its id>``, cut to the source rule."""
+    kept = re.sub(r"[^A-Za-z0-9_-]", "", referral)[:61]
+    return f"ad_{kept}" if kept else "ad"
+
+
+def _keyword(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).upper()
+    return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
 
 
 def _digits(text: str) -> str:

@@ -77,6 +77,8 @@ def parse_inbound_form(
         message_ref=f"whatsapp:msg:{sid}",
         choice_data=form.get("ButtonPayload") or None,
         attachments=_media(form),
+        # Click-to-WhatsApp ads: which ad the customer tapped (kept with their enquiry).
+        referral=form.get("ReferralSourceId") or form.get("ReferralCtwaClid") or None,
     )
 
 

@@ -142,6 +142,14 @@ def test_quick_reply_button_sets_choice_data_and_text() -> None:
     assert message.text == "Umrah"
 
 
+def test_a_click_to_whatsapp_ad_is_kept_as_the_referral() -> None:
+    """Twilio's ReferralSourceId (else the click id) names the ad the customer tapped."""
+    ad = {**FORM, "ReferralSourceId": "120210", "ReferralHeadline": "Umrah 1448"}
+    assert parse_inbound_form(ad).referral == "120210"
+    assert parse_inbound_form({**FORM, "ReferralCtwaClid": "clid-9"}).referral == "clid-9"
+    assert parse_inbound_form(FORM).referral is None
+
+
 @pytest.mark.parametrize(
     "form",
     [

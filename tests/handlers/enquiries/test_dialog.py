@@ -243,3 +243,27 @@ async def test_a_deep_link_start_opens_the_enquiry_with_its_source(
     state = await ctx.repos.dialogs.get("telegram", "2002")
     assert state is not None
     assert state.data["source"] == "t42"
+
+
+async def test_a_click_to_whatsapp_ad_opens_the_enquiry_with_the_ad_as_source(
+    ctx: HandlerContext, router: Dispatcher
+) -> None:
+    """Whatever the first words, a message from an ad starts the enquiry; the ad is kept."""
+    await router.handle(replace(wa("Salam, I saw your advert"), referral="120210"))
+    [menu] = await said(ctx)
+    assert menu == "Which package are you asking about?"
+    state = await ctx.repos.dialogs.get("whatsapp", WA_NUMBER)
+    assert state is not None
+    assert state.data["source"] == "ad_120210"
+
+
+async def test_a_templates_quick_reply_payload_opens_the_enquiry_with_its_source(
+    ctx: HandlerContext, router: Dispatcher
+) -> None:
+    """A promotion's quick-reply button (ButtonPayload enq:promo9) enters with that source."""
+    await router.handle(replace(wa("Enquire"), choice_data="enq:promo9"))
+    [menu] = await said(ctx)
+    assert menu == "Which package are you asking about?"
+    state = await ctx.repos.dialogs.get("whatsapp", WA_NUMBER)
+    assert state is not None
+    assert state.data["source"] == "promo9"
