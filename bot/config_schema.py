@@ -40,6 +40,7 @@ __all__ = [
     "CalendarSettings",
     "Config",
     "DisplaySettings",
+    "InboxSettings",
     "TelegramRateSettings",
     "TelegramSettings",
     "TwilioSettings",
@@ -92,6 +93,12 @@ class DisplaySettings(Section):
     default_language: Literal["en", "ha", "yo", "ar"] = "en"
     ask_language: bool = True
     hijri_dates: bool = False
+
+
+class InboxSettings(Section):
+    """[inbox]: how fast one private chat may write before it is paused."""
+
+    per_chat_per_minute: int = Field(20, ge=1, le=600)
 
 
 class CalendarSettings(Section):
@@ -297,6 +304,7 @@ class Config(Section):
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     display: DisplaySettings = Field(default_factory=DisplaySettings)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+    inbox: InboxSettings = Field(default_factory=InboxSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     forum: ForumSettings = Field(default_factory=ForumSettings)

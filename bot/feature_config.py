@@ -30,6 +30,7 @@ def feature_settings(config: Config, review_chats: Sequence[Recipient]) -> Featu
         tz=config.service.tz,
         default_language=config.display.default_language,
         ask_language=config.display.ask_language,
+        inbound_per_minute=config.inbox.per_chat_per_minute,
         hijri_dates=config.display.hijri_dates,
         hijri_offset_days=config.calendar.hijri_offset_days,
         enquiries=enquiry_settings(config),

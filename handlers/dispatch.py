@@ -3,6 +3,8 @@
 The order, for one message (a Telegram button press and a WhatsApp "2" take the same road):
 
 1. dedupe on the platform's id; cut hostile lengths; membership changes go to their hooks;
+   a private chat over its inbound limit (``inbound_per_minute``) is told once and, until
+   it slows down, only its opt-out words act;
 2. a private chat's last inbound time is stamped (WhatsApp's 24-hour window); a chat that
    has chosen no language is offered the language menu first (opt-out words still work),
    and its message is answered once it has chosen (``handlers.language``);
@@ -33,6 +35,7 @@ from bot.i18n import Speech
 from handlers.context import HandlerContext
 from handlers.feature import ChoiceRoute, Feature, KeywordHandler, MembershipHandler
 from handlers.flows import Answer, Flow, begin, cancel, resume
+from handlers.inbound_pace import InboundPace, Pace
 from handlers.language import LANGUAGE, first_contact, is_language_message
 from handlers.permissions import may, refusal
 from handlers.words import word_for
@@ -59,8 +62,14 @@ class _Turn:
 class Dispatcher:
     """The single entry point adapters hand inbound messages to."""
 
-    def __init__(self, ctx: HandlerContext, features: Sequence[Feature] = ()) -> None:
+    def __init__(
+        self,
+        ctx: HandlerContext,
+        features: Sequence[Feature] = (),
+        pace: InboundPace | None = None,
+    ) -> None:
         self._ctx = ctx
+        self._pace = pace or InboundPace(ctx.settings.inbound_per_minute)
         if ctx.redispatch is None:
             ctx.redispatch = self.handle
         self._keywords: tuple[KeywordHandler, ...] = tuple(k for f in features for k in f.keywords)
@@ -97,6 +106,8 @@ class Dispatcher:
         if message.membership is not None:
             for on_membership in self._membership:
                 await on_membership(message, ctx)
+            return
+        if message.chat_kind is ChatKind.PRIVATE and not await self._within_pace(message):
             return
         language_chosen = True
         if message.chat_kind is ChatKind.PRIVATE:
@@ -143,6 +154,22 @@ class Dispatcher:
                     help=_help_word(message, ctx, t),
                 ),
             )
+
+    async def _within_pace(self, message: InboundMessage) -> bool:
+        """Return whether a private chat is within its limit; over it, only STOP still acts."""
+        pace = self._pace.note(f"{message.channel}:{message.chat_id}", message.received_at)
+        if pace is Pace.OK:
+            return True
+        for keyword in self._priority:
+            if await keyword(message, self._ctx):
+                return False
+        if pace is Pace.FIRST_OVER:
+            logger.warning("Chat %s:%s is over its inbound limit", message.channel, message.chat_id)
+            t = await self._ctx.speech(message)
+            await self._ctx.reply(
+                message, t._("You are sending messages very fast. Please wait a minute.")
+            )
+        return False
 
     async def _first_contact(self, turn: _Turn) -> bool:
         """Offer a chat that has no language the menu first; opt-out words still work at once."""

@@ -128,6 +128,8 @@ class FeatureSettings:
     enquiries: EnquirySettings = field(default_factory=EnquirySettings)
     default_language: str = "en"
     """The language of a chat that has not chosen one (``[display] default_language``)."""
+    inbound_per_minute: int = 20
+    """Messages a private chat may send in a minute before it is paused (told once)."""
     ask_language: bool = True
     """Offer the language menu to a new private chat before anything else."""
     hijri_dates: bool = False
