@@ -28,9 +28,10 @@ def whatsapp_link(settings: EnquirySettings, source: str) -> str | None:
     return f"https://wa.me/{settings.whatsapp_number.removeprefix('+')}?text={text}"
 
 
-def link_for(settings: EnquirySettings, channel: str, source: str) -> str | None:
-    """Return the enquiry link for a reader on ``channel`` (WhatsApp readers get wa.me)."""
-    if channel == "whatsapp":
+def link_for(settings: EnquirySettings, talks_in_words: bool, source: str) -> str | None:
+    """Return the enquiry link for a reader: where people talk in words (WhatsApp), the
+    wa.me link that types the entry word for them; elsewhere the deep link."""
+    if talks_in_words:
         return whatsapp_link(settings, source)
     return telegram_link(settings, source)
 

@@ -66,4 +66,4 @@ def enquire_link(topic: Topic, channel: str, ctx: HandlerContext) -> str | None:
     settings = ctx.settings.enquiries
     if not settings.enabled or topic.board_id not in settings.boards:
         return None
-    return link_for(settings, channel, f"t{topic.topic_id}")
+    return link_for(settings, ctx.capabilities(channel).keywords, f"t{topic.topic_id}")

@@ -27,7 +27,8 @@ def test_each_platform_gets_its_own_link() -> None:
     """Telegram readers get a start payload, WhatsApp readers a prefilled UMRAH <source>."""
     assert telegram_link(LINKED, "t42") == "https://t.me/attaqwa_bot?start=enq_t42"
     assert whatsapp_link(LINKED, "t42") == "https://wa.me/2348011112222?text=UMRAH%20t42"
-    assert link_for(LINKED, "whatsapp", "promo-1").endswith("UMRAH%20promo-1")
+    assert (link_for(LINKED, True, "promo-1") or "").endswith("UMRAH%20promo-1")
+    assert link_for(LINKED, False, "promo-1") == "https://t.me/attaqwa_bot?start=enq_promo-1"
     assert telegram_link(ENQUIRIES, "t42") is None  # no bot username configured
     with pytest.raises(ValueError, match="1-64 characters"):
         telegram_link(LINKED, "two words")
