@@ -72,7 +72,7 @@ async def queue_cards(lead: Lead, ctx: HandlerContext, *, version: str = "new") 
         for chat in agent.chats:
             t = await ctx.speech_for(chat.channel, chat.chat_id)
             card = render_card(lead, chat, t, ctx)
-            key = _card_key(lead, chat)
+            key = card_key(lead, chat)
             if version != "new":
                 sent = await ctx.repos.deliveries.provider_id_of(key)
                 if sent is None or not ctx.capabilities(chat.channel).edits:
@@ -175,5 +175,6 @@ def _state_line(lead: Lead, t: Speech) -> str:
     return states[lead.status]
 
 
-def _card_key(lead: Lead, chat: Recipient) -> str:
+def card_key(lead: Lead, chat: Recipient) -> str:
+    """Return the outbox key of the first card of ``lead`` on one agent chat."""
     return f"lead:{lead.ref}:to:{chat.channel}:{chat.chat_id}"

@@ -16,11 +16,14 @@ from bot.domain.outbox import NewOutboxItem
 from bot.i18n import Speech
 from handlers.alerts import AlertText, alert_admins
 from handlers.context import HandlerContext
-from handlers.enquiries.cards import render_card
+from handlers.enquiries.cards import card_key, render_card
 from handlers.enquiries.hours import open_minutes
 from handlers.feature import Job
 
 logger = logging.getLogger(__name__)
+
+UNDELIVERED = frozenset({"failed", "skipped"})
+"""Outbox states of a card that will never reach its agent."""
 
 
 async def escalate_unclaimed(ctx: HandlerContext, now: datetime) -> None:
@@ -30,6 +33,8 @@ async def escalate_unclaimed(ctx: HandlerContext, now: datetime) -> None:
         return
     hours = settings.hours
     for lead in await ctx.repos.leads.unclaimed():
+        if await _no_agent_reached(lead, ctx):
+            continue
         since = lead.escalated_at or lead.created_at
         if open_minutes(since, now, hours, ctx.tz) < hours.escalate_after_minutes:
             continue
@@ -44,6 +49,22 @@ async def escalate_unclaimed(ctx: HandlerContext, now: datetime) -> None:
         else:
             await alert_admins(ctx, f"lead:{lead.ref}:escalated", _admin_alert(lead))
         logger.warning("Lead %s unclaimed: escalation %d", lead.ref, level)
+
+
+async def _no_agent_reached(lead: Lead, ctx: HandlerContext) -> bool:
+    """When no agent's card could be delivered, tell the admins at once; return whether so."""
+    agents = ctx.settings.enquiries.agents
+    admins_level = len(agents) + 1
+    if lead.escalation >= admins_level:
+        return False
+    keys = [card_key(lead, chat) for agent in agents for chat in agent.chats]
+    states = await ctx.repos.deliveries.statuses_of(keys)
+    if len(states) < len(keys) or any(states[k] not in UNDELIVERED for k in keys):
+        return False  # a card is still on its way or arrived
+    if await ctx.repos.leads.escalate(lead.ref, admins_level, from_level=lead.escalation):
+        await alert_admins(ctx, f"lead:{lead.ref}:escalated", _admin_alert(lead))
+        logger.warning("Lead %s reached no agent: the admins are told", lead.ref)
+    return True
 
 
 async def _remind(lead: Lead, level: int, ctx: HandlerContext) -> None:

@@ -161,10 +161,11 @@ class LeadRepo:
         async with self._db.read() as session:
             return [_lead(r) for r in (await session.scalars(stmt)).all()]
 
-    async def escalate(self, ref: str, level: int) -> bool:
+    async def escalate(self, ref: str, level: int, *, from_level: int | None = None) -> bool:
         """Move an unclaimed lead to escalation ``level``; False when already done (or claimed).
 
-        Conditional on the previous level, so of several processes exactly one passes it on.
+        Conditional on the previous level (``from_level``, else ``level - 1``), so of several
+        processes exactly one passes it on.
         """
         now = self._clock.now()
         async with self._db.write() as session:
@@ -173,7 +174,7 @@ class LeadRepo:
                 .where(
                     LeadRow.ref == ref,
                     LeadRow.status == LeadStatus.NEW.value,
-                    LeadRow.escalation == level - 1,
+                    LeadRow.escalation == (level - 1 if from_level is None else from_level),
                 )
                 .values(escalation=level, escalated_at=now, updated_at=now)
                 .returning(LeadRow.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select, true, update
@@ -81,6 +81,16 @@ class OutboxReports:
         async with self._db.read() as session:
             found = await session.scalar(stmt)
         return str(found) if found is not None else None
+
+    async def statuses_of(self, idempotency_keys: Collection[str]) -> dict[str, str]:
+        """Return the status of each queued key (keys never queued are left out)."""
+        if not idempotency_keys:
+            return {}
+        stmt = select(_T.c.idempotency_key, _T.c.status).where(
+            _T.c.idempotency_key.in_(sorted(set(idempotency_keys)))
+        )
+        async with self._db.read() as session:
+            return {str(key): str(status) for key, status in (await session.execute(stmt)).all()}
 
     async def get(self, id: OutboxId) -> OutboxEntry | None:
         """Return one row by id."""

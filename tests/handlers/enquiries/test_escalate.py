@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.clock import FrozenClock
+from bot.domain.outbox import Failed, Sent
 from bot.storage.db import Database
 from handlers import build_dispatcher
 from handlers.context import HandlerContext
 from handlers.enquiries.escalate import escalate_unclaimed
 from handlers.enquiries.hours import is_open, next_open, open_minutes
 from handlers.settings import LAGOS, BusinessHours
-from tests.handlers.conftest import ADMIN_ID, drain, make_context, wa
+from tests.handlers.conftest import ADMIN_ID, drain, make_context, outbox_of, wa
 from tests.handlers.enquiries.test_dialog import AGENT_TG, AGENT_WA, SETTINGS
 
 HOURS = BusinessHours()
@@ -107,3 +108,34 @@ async def test_out_of_hours_the_customer_hears_when_to_expect_an_answer(db: Data
     saturday.advance(timedelta(hours=11).total_seconds())  # Sunday 07:00: still closed
     await escalate_unclaimed(ctx, saturday.now())
     assert await drain(ctx) == []
+
+
+async def test_a_lead_whose_cards_reach_no_agent_goes_to_the_admins_at_once(
+    db: Database, clock: FrozenClock
+) -> None:
+    """Both agents' cards failed (a Telegram agent who never pressed Start: 403): no waiting."""
+    ctx = make_context(db, clock, settings=SETTINGS)
+    router = build_dispatcher(ctx)
+    await router.handle(wa("UMRAH"))
+    for text in ("december", "2", "Aisha Bello", "1", "no", "1"):
+        await router.handle(wa(text))
+    outbox = outbox_of(ctx)
+    claimed = await outbox.claim_due("test-worker", 100, 60)
+    await outbox.record_outcomes(
+        "test-worker",
+        [
+            Failed(c.id, "not_started", "403")
+            if c.message.kind == "lead_alert"
+            else Sent(c.id, "p")
+            for c in claimed
+        ],
+    )
+    await escalate_unclaimed(ctx, clock.now())  # no minute has passed
+    [alert] = await drain(ctx)
+    assert alert.message.recipient.key == f"telegram:{ADMIN_ID}"
+    assert alert.message.plain_text == (
+        f"Unclaimed enquiry\nNo agent has claimed enquiry {REF} (Aisha Bello)."
+    )
+    clock.advance(60 * 60)
+    await escalate_unclaimed(ctx, clock.now())
+    assert await drain(ctx) == []  # told once
