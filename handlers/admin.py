@@ -11,6 +11,7 @@ from bot.core.messages import InboundMessage, bold, plain
 from bot.core.status import ChannelOutage, DestinationHealth, InboxStatus
 from bot.i18n import N_, Speech
 from handlers.context import HandlerContext, StatusSnapshot
+from handlers.enquiries.status import agent_lines
 from handlers.feature import Feature
 from handlers.flows import Answer, begin
 from handlers.permissions import roles_of
@@ -84,9 +85,8 @@ async def status(message: InboundMessage, argument: str, ctx: HandlerContext) ->
     snapshot = await ctx.status.snapshot()
     t = await ctx.speech(message)
     title = t._("{bot} status", bot=ctx.bot_name)
-    await ctx.reply(
-        message, [bold(title + "\n"), plain(render_status(snapshot, ctx.clock.now(), t))]
-    )
+    text = "\n".join([render_status(snapshot, ctx.clock.now(), t), *await agent_lines(ctx, t)])
+    await ctx.reply(message, [bold(title + "\n"), plain(text)])
 
 
 def render_status(snap: StatusSnapshot, now: datetime, t: Speech) -> str:

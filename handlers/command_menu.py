@@ -36,15 +36,24 @@ async def command_menus(ctx: HandlerContext, channel: str) -> list[CommandMenu]:
     menus.extend(
         CommandMenu(ctx.commands.menu(ctx.speech_in(code)._), language=code) for code in LANGUAGES
     )
-    for admin in sorted(ctx.admins.by_channel.get(channel, frozenset())):
-        t = await ctx.speech_for(channel, admin)
-        menus.append(chat_menu(ctx, t, admin, admin=True))
+    admins = ctx.admins.by_channel.get(channel, frozenset())
+    agents = {
+        chat.chat_id
+        for agent in ctx.settings.enquiries.agents
+        for chat in agent.chats
+        if chat.channel == channel
+    }
+    for chat_id in sorted(admins | agents):
+        t = await ctx.speech_for(channel, chat_id)
+        menus.append(chat_menu(ctx, t, channel, chat_id))
     return menus
 
 
-def chat_menu(ctx: HandlerContext, t: Speech, chat_id: str, *, admin: bool) -> CommandMenu:
-    """Return the menu of one private chat, in its language (admin commands for an admin)."""
-    return CommandMenu(ctx.commands.menu(t._, admin=admin), chat_id=chat_id)
+def chat_menu(ctx: HandlerContext, t: Speech, channel: str, chat_id: str) -> CommandMenu:
+    """Return the menu of one private chat, in its language, with its admin or agent commands."""
+    admin = ctx.admins.is_admin(channel, chat_id)
+    agent = ctx.settings.enquiries.agent_of(channel, chat_id) is not None
+    return CommandMenu(ctx.commands.menu(t._, admin=admin, agent=agent), chat_id=chat_id)
 
 
 async def publish_chat_menu(ctx: HandlerContext, channel: str, chat_id: str, t: Speech) -> None:
@@ -52,7 +61,7 @@ async def publish_chat_menu(ctx: HandlerContext, channel: str, chat_id: str, t: 
     platform = ctx.channels.get(channel)
     if not isinstance(platform, SupportsCommandMenu):
         return
-    menu = chat_menu(ctx, t, chat_id, admin=ctx.admins.is_admin(channel, chat_id))
+    menu = chat_menu(ctx, t, channel, chat_id)
     try:
         await platform.publish_commands(menu.commands, chat_id=chat_id)
     except ChannelError as exc:

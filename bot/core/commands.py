@@ -110,12 +110,16 @@ class CommandRegistry(Generic[Ctx]):
             key=lambda info: info.name,
         )
 
-    def menu(self, translate: Callable[[str], str] = str, *, admin: bool = False) -> dict[str, str]:
+    def menu(
+        self, translate: Callable[[str], str] = str, *, admin: bool = False, agent: bool = False
+    ) -> dict[str, str]:
         """Return ``name -> help`` of what anyone may run in their own chat (a platform's menu).
 
-        With ``admin`` the bot's admin commands are listed too (the menu of an admin's chat).
+        With ``admin`` the bot's admin commands are listed too (the menu of an admin's chat),
+        with ``agent`` a travel agent's.
         """
         roles = {Role.MEMBER, Role.GROUP_ADMIN} | ({Role.ADMIN} if admin else set())
+        roles |= {Role.AGENT} if agent else set()
         return {info.name: translate(info.help) for info in self.visible_to(roles)}
 
     def help_text(

@@ -92,6 +92,25 @@ class OutboxReports:
         async with self._db.read() as session:
             return {str(key): str(status) for key, status in (await session.execute(stmt)).all()}
 
+    async def last_outcome_to(
+        self, channel: str, chat_id: str, kind: str
+    ) -> tuple[str, str | None] | None:
+        """Return (status, error key) of the newest settled row of ``kind`` to one chat."""
+        stmt = (
+            select(_T.c.status, _T.c.error_key)
+            .where(
+                _T.c.channel == channel,
+                _T.c.chat_id == chat_id,
+                _T.c.kind == kind,
+                _T.c.status.in_(["sent", "failed"]),
+            )
+            .order_by(_T.c.id.desc())
+            .limit(1)
+        )
+        async with self._db.read() as session:
+            found = (await session.execute(stmt)).first()
+        return (str(found[0]), found[1]) if found is not None else None
+
     async def get(self, id: OutboxId) -> OutboxEntry | None:
         """Return one row by id."""
         async with self._db.read() as session:

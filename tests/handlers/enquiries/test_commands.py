@@ -7,6 +7,7 @@ import pytest
 from bot.core.clock import FrozenClock
 from bot.storage.db import Database
 from handlers import build_dispatcher
+from handlers.command_menu import command_menus
 from handlers.context import HandlerContext
 from handlers.dispatch import Dispatcher
 from tests.handlers.conftest import ADMIN_ID, drain, inbound, make_context, press, wa
@@ -60,3 +61,12 @@ async def test_an_admin_filters_by_status_and_a_stranger_is_refused(
     assert empty == "No enquiries yet."
     assert unknown.startswith("Unknown status nonsense: use one of new, claimed,")
     assert refused.startswith("Sorry, only the forum's admins can use /leads.")
+
+
+async def test_an_agents_telegram_menu_lists_the_lead_commands(ctx: HandlerContext) -> None:
+    """The agent's chat menu has /leads and /lead but not /status; an admin's has all three."""
+    menus = {m.chat_id: m.commands for m in await command_menus(ctx, "telegram")}
+    assert {"leads", "lead"} <= set(menus[AGENT_TG])
+    assert "status" not in menus[AGENT_TG]
+    assert {"leads", "lead", "status"} <= set(menus[ADMIN_ID])
+    assert "leads" not in menus[None]  # the public menu

@@ -14,7 +14,7 @@ from handlers.context import HandlerContext
 from handlers.enquiries.escalate import escalate_unclaimed
 from handlers.enquiries.hours import is_open, next_open, open_minutes
 from handlers.settings import LAGOS, BusinessHours
-from tests.handlers.conftest import ADMIN_ID, drain, make_context, outbox_of, wa
+from tests.handlers.conftest import ADMIN_ID, drain, inbound, make_context, outbox_of, wa
 from tests.handlers.enquiries.test_dialog import AGENT_TG, AGENT_WA, SETTINGS
 
 HOURS = BusinessHours()
@@ -139,3 +139,10 @@ async def test_a_lead_whose_cards_reach_no_agent_goes_to_the_admins_at_once(
     clock.advance(60 * 60)
     await escalate_unclaimed(ctx, clock.now())
     assert await drain(ctx) == []  # told once
+    await router.handle(inbound("/status", sender=ADMIN_ID))
+    [status] = [i.message.plain_text for i in await drain(ctx)]
+    assert status.endswith(
+        "Agents: 2, 2 unreachable\n"
+        f"  Amina unreachable on telegram:{AGENT_TG} (not_started)\n"
+        f"  Musa unreachable on whatsapp:{AGENT_WA} (not_started)"
+    )
