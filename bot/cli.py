@@ -278,6 +278,19 @@ def leads_show(reference: str, config: ConfigOption = Path("config.toml")) -> No
         typer.echo(line)
 
 
+@leads_app.command("purge")
+def leads_purge(reference: str, config: ConfigOption = Path("config.toml")) -> None:
+    """Delete one lead and its history now (a customer's request under the NDPA)."""
+    from bot.tools.leads import purge
+
+    cfg = _load(config)
+    with _reported(_secrets(cfg), logged=False):
+        gone = asyncio.run(purge(cfg.database.url, reference.upper()))
+    if not gone:
+        _fail(f"no lead {reference!r}", code=1)
+    typer.echo(f"{reference.upper()} and its history deleted")
+
+
 @leads_app.command("export")
 def leads_export(
     config: ConfigOption = Path("config.toml"),

@@ -89,6 +89,7 @@ class EnquirySettings(Section):
     boards: tuple[PositiveId, ...] = ()
     dialog_ttl_hours: float = Field(24.0, ge=1, le=168)
     max_per_day: int = Field(3, ge=1, le=50)
+    retention_days: int = Field(730, ge=30, le=3650)
     agency_whatsapp: str = ""
     """E.164, or "" for none."""
     agency_phone: str = ""

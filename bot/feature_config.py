@@ -81,6 +81,7 @@ def enquiry_settings(config: Config) -> EnquirySettings:
         boards=tuple(section.boards),
         dialog_ttl_hours=section.dialog_ttl_hours,
         max_per_day=section.max_per_day,
+        retention_days=section.retention_days,
         agency_whatsapp=section.agency_whatsapp or None,
         agency_phone=section.agency_phone,
         hours=_hours(section.hours),

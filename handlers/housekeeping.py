@@ -1,4 +1,5 @@
-"""Nightly housekeeping: forget what no longer protects anything (old inbox rows, dialogs)."""
+"""Nightly housekeeping: forget what no longer protects anything (old inbox rows, dialogs,
+leads past their retention)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,12 @@ async def prune(ctx: HandlerContext, now: datetime) -> None:
     """Forget inbox rows past any redelivery and expired dialogs."""
     seen = await ctx.repos.inbox.prune(handled_before=now - INBOX_KEEP, dead_before=now - DEAD_KEEP)
     dialogs = await ctx.repos.dialogs.prune_expired()
-    logger.info("Housekeeping: %d inbox rows and %d dialogs forgotten", seen, dialogs)
+    # Leads are personal data: kept for enquiries.retention_days, then deleted.
+    keep = timedelta(days=ctx.settings.enquiries.retention_days)
+    leads = await ctx.repos.leads.prune(created_before=now - keep)
+    logger.info(
+        "Housekeeping: %d inbox rows, %d dialogs and %d old leads forgotten", seen, dialogs, leads
+    )
 
 
 FEATURE = Feature(name="housekeeping", jobs=[Job("maintenance:prune", prune, cron="30 3 * * *")])

@@ -96,6 +96,7 @@ class EnquirySettings:
     boards: tuple[int, ...] = ()
     dialog_ttl_hours: float = 24.0
     max_per_day: int = 3
+    retention_days: int = 730
     agency_whatsapp: str | None = None
     agency_phone: str = ""
     hours: BusinessHours = field(default_factory=BusinessHours)

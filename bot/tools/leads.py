@@ -98,6 +98,16 @@ async def fetch_one(url: str, ref: str) -> tuple[Lead, list[LeadEvent]] | None:
         await db.dispose()
 
 
+async def purge(url: str, ref: str) -> bool:
+    """Delete one lead and its history; return whether it existed."""
+    await upgrade_database(url)
+    db = Database(url)
+    try:
+        return await LeadRepo(db).purge(ref)
+    finally:
+        await db.dispose()
+
+
 def _names() -> list[str]:
     return [name for name, _ in COLUMNS]
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bot.core.commands import Role, command
+from bot.core.commands import ADMINS, Role, command
 from bot.core.messages import InboundMessage, Span, bold, plain
 from bot.domain.leads import Lead, LeadStatus
 from bot.i18n import N_, Speech
 from handlers.context import HandlerContext
+from handlers.enquiries.cards import queue_cards
 
 STAFF = frozenset({Role.ADMIN, Role.AGENT})
 LISTED = 20
@@ -94,3 +95,46 @@ def _status(status: LeadStatus, t: Speech) -> str:
         LeadStatus.LOST: t.p_("lead status", "lost"),
     }
     return names[status]
+
+
+@command(
+    "reassign",
+    help=N_("Give an enquiry to another agent"),
+    who=ADMINS,
+    args="<reference> <agent name>",
+)
+async def reassign(message: InboundMessage, argument: str, ctx: HandlerContext) -> None:
+    """Give a lead to the named agent; every card shows the new owner."""
+    t = await ctx.speech(message)
+    ref, _, name = argument.strip().partition(" ")
+    agents = {a.name.casefold(): a.name for a in ctx.settings.enquiries.agents}
+    agent = agents.get(name.strip().casefold())
+    if not ref or agent is None:
+        names = ", ".join(a.name for a in ctx.settings.enquiries.agents) or "—"
+        usage = t._("Usage: /reassign <reference> <agent name>. Agents: {names}", names=names)
+        await ctx.reply(message, usage)
+        return
+    await _reassign(message, ref.lstrip("#").upper(), agent, ctx, t)
+
+
+@command("unclaim", help=N_("Put a claimed enquiry back to new"), who=ADMINS, args="<reference>")
+async def unclaim(message: InboundMessage, argument: str, ctx: HandlerContext) -> None:
+    """Take a lead back from its agent: it is new again, its escalation clock restarted."""
+    t = await ctx.speech(message)
+    await _reassign(message, argument.strip().lstrip("#").upper(), None, ctx, t)
+
+
+async def _reassign(
+    message: InboundMessage, ref: str, agent: str | None, ctx: HandlerContext, t: Speech
+) -> None:
+    by = f"{message.channel}:{message.sender_id}"
+    moved = await ctx.repos.leads.reassign(ref, agent, by)
+    if moved is None:
+        await ctx.reply(message, t._("There is no enquiry {ref}.", ref=ref or "?"))
+        return
+    stamp = int(moved.updated_at.timestamp())
+    await queue_cards(moved, ctx, version=f"{'reassigned' if agent else 'unclaimed'}:{stamp}")
+    if agent is None:
+        await ctx.reply(message, t._("{ref} is new again.", ref=ref))
+    else:
+        await ctx.reply(message, t._("{ref} now belongs to {owner}.", ref=ref, owner=agent))

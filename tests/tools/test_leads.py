@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -96,3 +97,21 @@ def test_the_cli_lists_shows_and_exports_leads(tmp_path: Path) -> None:
     assert target.read_bytes().startswith(b"\xef\xbb\xbfreference,")
     missing = runner.invoke(app, ["leads", "show", "ATQ-0000-0000", "--config", str(config)])
     assert missing.exit_code == 1
+    purged = runner.invoke(app, ["leads", "purge", "atq-2612-0001", "--config", str(config)])
+    assert purged.exit_code == 0, purged.output
+    assert "ATQ-2612-0001 and its history deleted" in purged.output
+    again = runner.invoke(app, ["leads", "show", "ATQ-2612-0001", "--config", str(config)])
+    assert again.exit_code == 1
+
+
+async def test_old_leads_are_deleted_with_their_history(db: Database) -> None:
+    """Retention: a lead older than the cut-off goes, with its events; a newer one stays."""
+    clock = FrozenClock(DEC)
+    leads = LeadRepo(db, clock)
+    old = await leads.create(enquiry(), "ATQ")
+    clock.advance(10 * 86400)
+    await leads.create(enquiry("+2348031234568"), "ATQ")
+    assert await leads.prune(created_before=DEC + timedelta(days=1)) == 1
+    assert await leads.get(old.ref) is None
+    assert await leads.events(old.ref) == []
+    assert len(await leads.latest()) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.ids import ChannelName, ChatId
@@ -184,6 +184,45 @@ class LeadRepo:
                 return False
             session.add(_event(lead_id, "escalated", "minbar", f"level {level}", now))
             return True
+
+    async def reassign(self, ref: str, agent: str | None, by: str) -> Lead | None:
+        """Give a lead to ``agent`` (None: unclaim it, back to new) and record who did it."""
+        now = self._clock.now()
+        async with self._db.write() as session:
+            row = (
+                await session.scalars(select(LeadRow).where(LeadRow.ref == ref).with_for_update())
+            ).one_or_none()
+            if row is None:
+                return None
+            row.owner = agent
+            if agent is None:
+                # New again, and its escalation starts over from now.
+                row.status = LeadStatus.NEW.value
+                row.escalation, row.escalated_at = 0, now
+            elif row.status == LeadStatus.NEW.value:
+                row.status = LeadStatus.CLAIMED.value
+            row.updated_at = now
+            kind = "unclaimed" if agent is None else "reassigned"
+            session.add(_event(row.id, kind, by, agent or "", now))
+            return _lead(row)
+
+    async def purge(self, ref: str) -> bool:
+        """Delete one lead and its history (a customer's request); return whether it existed."""
+        async with self._db.write() as session:
+            row = (await session.scalars(select(LeadRow).where(LeadRow.ref == ref))).one_or_none()
+            if row is None:
+                return False
+            await session.execute(delete(LeadEventRow).where(LeadEventRow.lead_id == row.id))
+            await session.delete(row)
+            return True
+
+    async def prune(self, created_before: datetime) -> int:
+        """Delete the leads created before ``created_before`` and their history (retention)."""
+        old = select(LeadRow.id).where(LeadRow.created_at < created_before)
+        async with self._db.write() as session:
+            await session.execute(delete(LeadEventRow).where(LeadEventRow.lead_id.in_(old)))
+            gone = await session.execute(delete(LeadRow).where(LeadRow.created_at < created_before))
+            return int(gone.rowcount or 0)  # type: ignore[attr-defined]  # a CursorResult
 
     async def events(self, ref: str) -> list[LeadEvent]:
         """Return the history of a lead, oldest first."""

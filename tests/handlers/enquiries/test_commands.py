@@ -70,3 +70,31 @@ async def test_an_agents_telegram_menu_lists_the_lead_commands(ctx: HandlerConte
     assert "status" not in menus[AGENT_TG]
     assert {"leads", "lead", "status"} <= set(menus[ADMIN_ID])
     assert "leads" not in menus[None]  # the public menu
+
+
+async def test_an_admin_reassigns_and_unclaims_a_lead(
+    ctx: HandlerContext, router: Dispatcher
+) -> None:
+    """/reassign REF Musa moves it (cards follow); /unclaim makes it new again; both recorded."""
+    await router.handle(inbound(f"/reassign {REF} musa", sender=ADMIN_ID))
+    sent = await drain(ctx)
+    answers = [i.message.plain_text for i in sent if i.message.kind == "reply"]
+    assert answers == [f"{REF} now belongs to Musa."]
+    assert any(i.message.kind == "lead_alert" for i in sent)  # the cards show the new owner
+    await router.handle(inbound(f"/unclaim {REF}", sender=ADMIN_ID))
+    await router.handle(inbound("/reassign nothing", sender=ADMIN_ID))
+    unclaimed, usage = [i.message.plain_text for i in await drain(ctx) if i.message.kind == "reply"]
+    assert unclaimed == f"{REF} is new again."
+    assert usage == "Usage: /reassign <reference> <agent name>. Agents: Amina, Musa"
+    lead = await ctx.repos.leads.get(REF)
+    assert lead is not None
+    assert (lead.status.value, lead.owner, lead.escalation) == ("new", None, 0)
+    kinds = [e.kind for e in await ctx.repos.leads.events(REF)]
+    assert kinds[-2:] == ["reassigned", "unclaimed"]
+
+
+async def test_an_agent_may_not_reassign(ctx: HandlerContext, router: Dispatcher) -> None:
+    """Reassigning is the admins': an agent is refused."""
+    await router.handle(inbound(f"/reassign {REF} Amina", sender=AGENT_TG))
+    [refused] = [i.message.plain_text for i in await drain(ctx)]
+    assert refused == "Sorry, only the forum's admins can use /reassign."
