@@ -278,6 +278,20 @@ def leads_show(reference: str, config: ConfigOption = Path("config.toml")) -> No
         typer.echo(line)
 
 
+@leads_app.command("stats")
+def leads_stats(config: ConfigOption = Path("config.toml"), since: SinceOption = None) -> None:
+    """Print the leads per source and status (all time, or since a date)."""
+    from bot.tools.leads import stats
+    from handlers.enquiries.stats import stats_lines
+
+    cfg = _load(config)
+    _, start = _lead_filters(None, since)
+    with _reported(_secrets(cfg), logged=False):
+        counts = asyncio.run(stats(cfg.database.url, start))
+    for line in stats_lines(counts, none="(no source)") or ["no leads"]:
+        typer.echo(line)
+
+
 @leads_app.command("purge")
 def leads_purge(reference: str, config: ConfigOption = Path("config.toml")) -> None:
     """Delete one lead and its history now (a customer's request under the NDPA)."""

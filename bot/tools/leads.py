@@ -98,6 +98,16 @@ async def fetch_one(url: str, ref: str) -> tuple[Lead, list[LeadEvent]] | None:
         await db.dispose()
 
 
+async def stats(url: str, since: datetime | None) -> dict[tuple[str, str], int]:
+    """Return the lead counts per (source, status) since ``since``."""
+    await upgrade_database(url)
+    db = Database(url)
+    try:
+        return await LeadRepo(db).stats(since)
+    finally:
+        await db.dispose()
+
+
 async def purge(url: str, ref: str) -> bool:
     """Delete one lead and its history; return whether it existed."""
     await upgrade_database(url)

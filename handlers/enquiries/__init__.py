@@ -13,7 +13,7 @@ from bot.core.messages import ChatKind, InboundMessage
 from bot.i18n import N_
 from handlers.context import HandlerContext
 from handlers.enquiries.cards import PREFIX, on_card_button, on_typed_action
-from handlers.enquiries.commands import lead, leads, reassign, unclaim
+from handlers.enquiries.commands import lead, leads, leadstats, reassign, unclaim
 from handlers.enquiries.dialog import ENQUIRY
 from handlers.enquiries.escalate import JOBS
 from handlers.feature import ChoiceRoute, Feature
@@ -45,7 +45,7 @@ async def from_an_ad(message: InboundMessage, ctx: HandlerContext) -> bool:
 
 FEATURE = Feature(
     name="enquiries",
-    commands=[leads, lead, reassign, unclaim],
+    commands=[leads, lead, leadstats, reassign, unclaim],
     flows=[ENQUIRY],
     keywords=[on_typed_action, enquiry_words, from_an_ad],
     choices={PREFIX: ChoiceRoute(on_card_button, what=N_("act on enquiries"))},

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.core.commands import ADMINS, Role, command
 from bot.core.messages import InboundMessage, Span, bold, plain
 from bot.domain.leads import Lead, LeadStatus
 from bot.i18n import N_, Speech
 from handlers.context import HandlerContext
 from handlers.enquiries.cards import queue_cards
+from handlers.enquiries.stats import stats_lines
 
 STAFF = frozenset({Role.ADMIN, Role.AGENT})
 LISTED = 20
@@ -138,3 +141,23 @@ async def _reassign(
         await ctx.reply(message, t._("{ref} is new again.", ref=ref))
     else:
         await ctx.reply(message, t._("{ref} now belongs to {owner}.", ref=ref, owner=agent))
+
+
+@command(
+    "leadstats",
+    help=N_("Enquiries per source and status (last 30 days, or the days given)"),
+    who=STAFF,
+    args="[days]",
+)
+async def leadstats(message: InboundMessage, argument: str, ctx: HandlerContext) -> None:
+    """Count the leads of the last N days (30 by default) per source and status."""
+    t = await ctx.speech(message)
+    days = int(argument) if argument.strip().isdigit() and 0 < int(argument) <= 3650 else 30
+    since = ctx.clock.now() - timedelta(days=days)
+    counts = await ctx.repos.leads.stats(since)
+    if not counts:
+        await ctx.reply(message, t._("No enquiries yet."))
+        return
+    title = t.n_("Enquiries of the last {n} day", "Enquiries of the last {n} days", days)
+    # Sources and statuses are keys (t42, new…): shown as they are stored.
+    await ctx.reply(message, [bold(title + "\n"), plain("\n".join(stats_lines(counts)))])

@@ -97,6 +97,9 @@ def test_the_cli_lists_shows_and_exports_leads(tmp_path: Path) -> None:
     assert target.read_bytes().startswith(b"\xef\xbb\xbfreference,")
     missing = runner.invoke(app, ["leads", "show", "ATQ-0000-0000", "--config", str(config)])
     assert missing.exit_code == 1
+    counted = runner.invoke(app, ["leads", "stats", "--config", str(config)])
+    assert counted.exit_code == 0, counted.output
+    assert counted.output.strip() == "t42: 1 (new 1)"
     purged = runner.invoke(app, ["leads", "purge", "atq-2612-0001", "--config", str(config)])
     assert purged.exit_code == 0, purged.output
     assert "ATQ-2612-0001 and its history deleted" in purged.output

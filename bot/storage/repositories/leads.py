@@ -237,6 +237,17 @@ class LeadRepo:
                 LeadEvent(r.kind, r.by, r.detail, r.at) for r in (await session.scalars(stmt)).all()
             ]
 
+    async def stats(self, since: datetime | None = None) -> dict[tuple[str, str], int]:
+        """Return how many leads each (source, status) has, created since ``since``."""
+        stmt = select(LeadRow.source, LeadRow.status, func.count()).group_by(
+            LeadRow.source, LeadRow.status
+        )
+        if since is not None:
+            stmt = stmt.where(LeadRow.created_at >= since)
+        async with self._db.read() as session:
+            rows = (await session.execute(stmt)).all()
+        return {(source or "", str(status)): int(n) for source, status, n in rows}
+
     async def count_since(self, channel: str, chat_id: str, since: timedelta) -> int:
         """Return how many leads one chat created in the last ``since``."""
         start = self._clock.now() - since

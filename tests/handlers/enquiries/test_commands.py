@@ -98,3 +98,16 @@ async def test_an_agent_may_not_reassign(ctx: HandlerContext, router: Dispatcher
     await router.handle(inbound(f"/reassign {REF} Amina", sender=AGENT_TG))
     [refused] = [i.message.plain_text for i in await drain(ctx)]
     assert refused == "Sorry, only the forum's admins can use /reassign."
+
+
+async def test_leadstats_counts_per_source_and_status(
+    ctx: HandlerContext, router: Dispatcher
+) -> None:
+    """/leadstats: the claimed promo7 lead and a new one without a source, busiest first."""
+    await router.handle(wa("HAJJ", number="+2348022200002"))
+    for text in ("december", "1", "Musa", "1", "no", "1"):
+        await router.handle(wa(text, number="+2348022200002"))
+    await drain(ctx)
+    await router.handle(inbound("/leadstats", sender=AGENT_TG))
+    [stats] = [i.message.plain_text for i in await drain(ctx)]
+    assert stats == "Enquiries of the last 30 days\n—: 1 (new 1)\npromo7: 1 (claimed 1)"
