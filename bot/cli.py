@@ -1,24 +1,25 @@
-"""The ``minbar`` command line: run, chat, config check, db upgrade, bench."""
+"""The ``minbar`` command line: run, chat, config check, db upgrade, i18n check, bench.
+
+The enquiry and lead commands are ``bot.cli_leads``; the helpers every command shares (the
+config option, loading, failing and reporting without secrets) are ``bot.cli_support``.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
 import signal
-import traceback
-from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.core.errors import BotError, ConfigError
+from bot.cli_leads import enquiry_app, leads_app
+from bot.cli_support import ConfigOption, load_or_fail, reported, secrets_of
 from bot.logs import RedactingFilter
 
 if TYPE_CHECKING:
-    from bot.config import Config
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -37,57 +38,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(bench_app, name="bench")
 i18n_app = typer.Typer(no_args_is_help=True, help="Translation catalogues.")
 app.add_typer(i18n_app, name="i18n")
-leads_app = typer.Typer(no_args_is_help=True, help="Enquiry leads: list, show, export.")
 app.add_typer(leads_app, name="leads")
-enquiry_app = typer.Typer(no_args_is_help=True, help="Links into the enquiry.")
 app.add_typer(enquiry_app, name="enquiry")
-
-ConfigOption = Annotated[
-    Path, typer.Option("--config", "-c", help="Path of config.toml.", show_default=True)
-]
-
-
-def _fail(message: str, code: int = 2, *, secrets: Iterable[str] = ()) -> NoReturn:
-    # An error's text may quote a secret (PTB's InvalidToken names the rejected token).
-    typer.echo(f"minbar: {RedactingFilter(secrets).redact(message)}", err=True)
-    raise typer.Exit(code)
-
-
-def _secrets(cfg: Config | None = None) -> list[str]:
-    """Return what this command must never print: the environment's secrets and the config's."""
-    from bot.secret_values import environment_secret_values, secret_values
-
-    found = list(environment_secret_values(os.environ))
-    if cfg is not None:
-        found += secret_values(cfg)
-    return found
-
-
-def _load(path: Path) -> Config:
-    from bot.config import load_config
-
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        _fail(f"invalid configuration in {path}:\n{exc}", secrets=_secrets())
-
-
-@contextlib.contextmanager
-def _reported(secrets: Sequence[str], *, logged: bool) -> Iterator[None]:
-    """Report a failure without secrets: a BotError in one line, a crash with its traceback."""
-    try:
-        yield
-    except (typer.Exit, typer.Abort):
-        raise
-    except BotError as exc:
-        _fail(str(exc), secrets=secrets)
-    except Exception:
-        # Left to typer, the traceback would be printed raw, token-bearing URLs and all.
-        if logged:
-            logger.critical("Minbar stopped by an unexpected error", exc_info=True)
-        else:
-            typer.echo(RedactingFilter(secrets).redact(traceback.format_exc()), err=True)
-        _fail("stopped by an unexpected error (traceback above)", 1, secrets=secrets)
 
 
 @app.command()
@@ -97,8 +49,8 @@ def run(config: ConfigOption = Path("config.toml")) -> None:
     from bot.logs import configure_logging
     from bot.runtime import Runtime, run_until_stopped
 
-    cfg = _load(config)
-    secrets = _secrets(cfg)
+    cfg = load_or_fail(config)
+    secrets = secrets_of(cfg)
     configure_logging(cfg.service.log_level, cfg.service.log_format, secrets=secrets)
 
     async def main(runtime: Runtime) -> None:
@@ -107,7 +59,7 @@ def run(config: ConfigOption = Path("config.toml")) -> None:
             loop.add_signal_handler(sig, runtime.request_stop)
         await run_until_stopped(runtime)
 
-    with _reported(secrets, logged=True):
+    with reported(secrets, logged=True):
         asyncio.run(main(Runtime(build_service(cfg))))
 
 
@@ -151,10 +103,10 @@ def chat(
     from bot.logs import configure_logging
     from bot.tools.chat import run_chat
 
-    cfg = _load(config)
-    secrets = _secrets(cfg)
+    cfg = load_or_fail(config)
+    secrets = secrets_of(cfg)
     configure_logging("WARNING", "text", secrets=secrets)
-    with _reported(secrets, logged=True):
+    with reported(secrets, logged=True):
         asyncio.run(
             run_chat(
                 cfg,
@@ -176,7 +128,7 @@ def config_check(config: ConfigOption = Path("config.toml")) -> None:
     problems = check_config(config)
     if problems:
         # Problems never quote a secret's value; redacting anyway keeps that true by construction.
-        redactor = RedactingFilter(_secrets())
+        redactor = RedactingFilter(secrets_of())
         typer.echo(f"{config}: {len(problems)} problem(s)", err=True)
         for problem in problems:
             typer.echo(f"  {redactor.redact(problem)}", err=True)
@@ -200,146 +152,13 @@ def i18n_check() -> None:
     typer.echo(f"{count} messages, every language complete: ok")
 
 
-StatusOption = Annotated[
-    str | None,
-    typer.Option(
-        help="Only leads of this status (new, claimed, contacted, booked, lost).",
-        show_default=False,
-    ),
-]
-SinceOption = Annotated[
-    str | None,
-    typer.Option(help="Only leads created on or after this date (YYYY-MM-DD).", show_default=False),
-]
-
-
-def _lead_filters(status: str | None, since: str | None) -> tuple[Any, Any]:
-    from datetime import UTC, datetime
-
-    from bot.domain.leads import LeadStatus
-
-    try:
-        wanted = LeadStatus(status) if status else None
-        start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
-    except ValueError as exc:
-        _fail(f"leads: {exc}")
-    return wanted, start
-
-
-@enquiry_app.command("link")
-def enquiry_link(source: str, config: ConfigOption = Path("config.toml")) -> None:
-    """Print the Telegram and WhatsApp links of one source, and a line to put under an ad."""
-    from bot.feature_config import enquiry_settings
-    from handlers.enquiries.links import telegram_link, whatsapp_link
-
-    settings = enquiry_settings(_load(config))
-    try:
-        telegram, whatsapp = telegram_link(settings, source), whatsapp_link(settings, source)
-    except ValueError as exc:
-        _fail(str(exc))
-    typer.echo(f"Telegram: {telegram or '(set telegram.bot_username for a t.me link)'}")
-    typer.echo(f"WhatsApp: {whatsapp or '(WhatsApp is off: no wa.me link)'}")
-    links = [
-        f"{name} {link}" for name, link in (("WhatsApp", whatsapp), ("Telegram", telegram)) if link
-    ]
-    if links:
-        typer.echo("Under the ad: Tap to enquire: " + " · ".join(links))
-
-
-@leads_app.command("list")
-def leads_list(
-    config: ConfigOption = Path("config.toml"),
-    status: StatusOption = None,
-    since: SinceOption = None,
-    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
-) -> None:
-    """Print the newest leads, one line each."""
-    from bot.tools.leads import fetch, list_lines
-
-    cfg = _load(config)
-    wanted, start = _lead_filters(status, since)
-    with _reported(_secrets(cfg), logged=False):
-        found = asyncio.run(fetch(cfg.database.url, status=wanted, since=start, limit=limit))
-    for line in list_lines(found) or ["no leads"]:
-        typer.echo(line)
-
-
-@leads_app.command("show")
-def leads_show(reference: str, config: ConfigOption = Path("config.toml")) -> None:
-    """Print one lead and its history."""
-    from bot.tools.leads import fetch_one, show_lines
-
-    cfg = _load(config)
-    with _reported(_secrets(cfg), logged=False):
-        found = asyncio.run(fetch_one(cfg.database.url, reference.upper()))
-    if found is None:
-        _fail(f"no lead {reference!r}", code=1)
-    for line in show_lines(*found):
-        typer.echo(line)
-
-
-@leads_app.command("stats")
-def leads_stats(config: ConfigOption = Path("config.toml"), since: SinceOption = None) -> None:
-    """Print the leads per source and status (all time, or since a date)."""
-    from bot.tools.leads import stats
-    from handlers.enquiries.stats import stats_lines
-
-    cfg = _load(config)
-    _, start = _lead_filters(None, since)
-    with _reported(_secrets(cfg), logged=False):
-        counts = asyncio.run(stats(cfg.database.url, start))
-    for line in stats_lines(counts, none="(no source)") or ["no leads"]:
-        typer.echo(line)
-
-
-@leads_app.command("purge")
-def leads_purge(reference: str, config: ConfigOption = Path("config.toml")) -> None:
-    """Delete one lead and its history now (a customer's request under the NDPA)."""
-    from bot.tools.leads import purge
-
-    cfg = _load(config)
-    with _reported(_secrets(cfg), logged=False):
-        gone = asyncio.run(purge(cfg.database.url, reference.upper()))
-    if not gone:
-        _fail(f"no lead {reference!r}", code=1)
-    typer.echo(f"{reference.upper()} and its history deleted")
-
-
-@leads_app.command("export")
-def leads_export(
-    config: ConfigOption = Path("config.toml"),
-    csv_out: Annotated[bool, typer.Option("--csv", help="Write CSV (the only format).")] = True,
-    output: Annotated[
-        Path | None,
-        typer.Option(help="Write to this file instead of the terminal.", show_default=False),
-    ] = None,
-    status: StatusOption = None,
-    since: SinceOption = None,
-) -> None:
-    """Export leads as CSV: UTF-8 with BOM, one row per lead, formulas neutralised."""
-    import sys
-
-    from bot.tools.leads import fetch, write_csv
-
-    cfg = _load(config)
-    wanted, start = _lead_filters(status, since)
-    with _reported(_secrets(cfg), logged=False):
-        found = asyncio.run(fetch(cfg.database.url, status=wanted, since=start, limit=None))
-    if output is None:
-        write_csv(found, sys.stdout)
-        return
-    with output.open("w", encoding="utf-8", newline="") as out:
-        rows = write_csv(found, out)
-    typer.echo(f"{rows} leads written to {output}")
-
-
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = Path("config.toml")) -> None:
     """Apply every pending database migration."""
     from bot.storage.migrate import upgrade_database
 
-    cfg = _load(config)
-    with _reported(_secrets(cfg), logged=False):
+    cfg = load_or_fail(config)
+    with reported(secrets_of(cfg), logged=False):
         revision = asyncio.run(upgrade_database(cfg.database.url))
     typer.echo(f"database at revision {revision}")
 

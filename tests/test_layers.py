@@ -20,6 +20,8 @@ WIRING = {
     "bot/app.py",
     "bot/feature_config.py",
     "bot/cli.py",
+    "bot/cli_leads.py",
+    "bot/cli_support.py",
     "bot/runtime.py",
     "bot/tools/bench_outbox.py",
     "bot/tools/bench_kill.py",
