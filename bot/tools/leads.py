@@ -9,7 +9,8 @@ leading apostrophe; that also keeps ``+2348031234567`` as text instead of ``2.34
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TextIO
 
@@ -74,48 +75,42 @@ def show_lines(lead: Lead, events: Sequence[LeadEvent]) -> list[str]:
     return lines
 
 
-async def fetch(
-    url: str, *, status: LeadStatus | None, since: datetime | None, limit: int | None
-) -> list[Lead]:
-    """Return leads from the database at ``url`` (migrated first), newest first."""
+@asynccontextmanager
+async def _leads(url: str) -> AsyncIterator[LeadRepo]:
+    """Yield the leads of the database at ``url``, migrated first, disposed after."""
     await upgrade_database(url)
     db = Database(url)
     try:
-        return list(await LeadRepo(db).latest(limit, status=status, since=since))
+        yield LeadRepo(db)
     finally:
         await db.dispose()
+
+
+async def fetch(
+    url: str, *, status: LeadStatus | None, since: datetime | None, limit: int | None
+) -> list[Lead]:
+    """Return leads from the database at ``url``, newest first."""
+    async with _leads(url) as leads:
+        return list(await leads.latest(limit, status=status, since=since))
 
 
 async def fetch_one(url: str, ref: str) -> tuple[Lead, list[LeadEvent]] | None:
     """Return one lead and its history, or None."""
-    await upgrade_database(url)
-    db = Database(url)
-    try:
-        repo = LeadRepo(db)
-        lead = await repo.get(ref)
-        return None if lead is None else (lead, await repo.events(lead.ref))
-    finally:
-        await db.dispose()
+    async with _leads(url) as leads:
+        lead = await leads.get(ref)
+        return None if lead is None else (lead, await leads.events(lead.ref))
 
 
 async def stats(url: str, since: datetime | None) -> dict[tuple[str, str], int]:
     """Return the lead counts per (source, status) since ``since``."""
-    await upgrade_database(url)
-    db = Database(url)
-    try:
-        return await LeadRepo(db).stats(since)
-    finally:
-        await db.dispose()
+    async with _leads(url) as leads:
+        return await leads.stats(since)
 
 
 async def purge(url: str, ref: str) -> bool:
     """Delete one lead and its history; return whether it existed."""
-    await upgrade_database(url)
-    db = Database(url)
-    try:
-        return await LeadRepo(db).purge(ref)
-    finally:
-        await db.dispose()
+    async with _leads(url) as leads:
+        return await leads.purge(ref)
 
 
 def _names() -> list[str]:

@@ -9,6 +9,7 @@ HAJJ, ENQUIRE and their translations (with an optional source code after them), 
 
 from __future__ import annotations
 
+from bot.core.choices import keyword_of
 from bot.core.messages import ChatKind, InboundMessage
 from bot.i18n import N_
 from handlers.context import HandlerContext
@@ -28,8 +29,8 @@ async def enquiry_words(message: InboundMessage, ctx: HandlerContext) -> bool:
     """Open the enquiry on "umrah" or "hajj" in a private chat of a platform with commands."""
     if message.chat_kind is not ChatKind.PRIVATE or ctx.capabilities(message.channel).keywords:
         return False  # where words are keywords the flow's own entry words do it
-    first = message.text.strip().split(maxsplit=1)[0].upper() if message.text.strip() else ""
-    if "".join(ch for ch in first if ch.isalnum()) not in TELEGRAM_WORDS:
+    head = message.text.split(maxsplit=1)
+    if not head or keyword_of(head[0]) not in TELEGRAM_WORDS:
         return False
     return await begin(ENQUIRY, Answer.of(message), ctx)
 

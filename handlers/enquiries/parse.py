@@ -13,6 +13,8 @@ import unicodedata
 import phonenumbers
 from babel.dates import get_month_names
 
+from bot.core.choices import keyword_of
+
 MAX_TRAVELLERS = 50
 SOURCE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 """What a deep link's payload may carry (Telegram's own rule for ``start`` parameters)."""
@@ -101,7 +103,7 @@ def source_in(text: str, entry_words: frozenset[str] = frozenset()) -> str | Non
     if len(parts) != 2:
         return None
     head = parts[0]
-    if not head.startswith("/") and _keyword(head) not in entry_words:
+    if not head.startswith("/") and keyword_of(head) not in entry_words:
         return None
     code = parts[-1].removeprefix("enq_")
     return code.lower() if SOURCE.match(code) else None
@@ -111,11 +113,6 @@ def ad_source(referral: str) -> str:
     """Return the source of a click-to-WhatsApp ad: ``ad_<its id>``, cut to the source rule."""
     kept = re.sub(r"[^A-Za-z0-9_-]", "", referral)[:61]
     return f"ad_{kept}" if kept else "ad"
-
-
-def _keyword(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).upper()
-    return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
 
 
 def _digits(text: str) -> str:

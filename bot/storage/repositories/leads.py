@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.ids import ChannelName, ChatId
@@ -107,9 +108,7 @@ class LeadRepo:
         """Set the status of a claimed lead (contacted, booked, lost) and record it."""
         now = self._clock.now()
         async with self._db.write() as session:
-            row = (
-                await session.scalars(select(LeadRow).where(LeadRow.ref == ref).with_for_update())
-            ).one_or_none()
+            row = await _locked(session, ref)
             if row is None:
                 return None
             row.status = status.value
@@ -144,9 +143,7 @@ class LeadRepo:
         """Replace a lead's answers with a repeat enquiry's, and record it."""
         now = self._clock.now()
         async with self._db.write() as session:
-            row = (
-                await session.scalars(select(LeadRow).where(LeadRow.ref == ref).with_for_update())
-            ).one_or_none()
+            row = await _locked(session, ref)
             if row is None:
                 return None
             row.travel_month, row.travellers = new.travel_month, new.travellers
@@ -189,9 +186,7 @@ class LeadRepo:
         """Give a lead to ``agent`` (None: unclaim it, back to new) and record who did it."""
         now = self._clock.now()
         async with self._db.write() as session:
-            row = (
-                await session.scalars(select(LeadRow).where(LeadRow.ref == ref).with_for_update())
-            ).one_or_none()
+            row = await _locked(session, ref)
             if row is None:
                 return None
             row.owner = agent
@@ -274,6 +269,12 @@ class LeadRepo:
             stmt = stmt.limit(limit)
         async with self._db.read() as session:
             return [_lead(r) for r in (await session.scalars(stmt)).all()]
+
+
+async def _locked(session: AsyncSession, ref: str) -> LeadRow | None:
+    """Return the lead row ``ref``, locked for this transaction (PostgreSQL), or None."""
+    stmt = select(LeadRow).where(LeadRow.ref == ref).with_for_update()
+    return (await session.scalars(stmt)).one_or_none()
 
 
 def _event(lead_id: int, kind: str, by: str, detail: str | None, at: datetime) -> LeadEventRow:
