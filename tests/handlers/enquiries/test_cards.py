@@ -11,24 +11,16 @@ from handlers import build_dispatcher
 from handlers.context import HandlerContext
 from handlers.dispatch import Dispatcher
 from tests.handlers.conftest import WA_NUMBER, drain, make_context, press, wa
-from tests.handlers.enquiries.test_dialog import AGENT_TG, AGENT_WA, SETTINGS
+from tests.handlers.enquiries.conftest import AGENT_TG, AGENT_WA, SETTINGS, confirm_enquiry
 
 REF = "ATQ-2611-0001"
-
-
-@pytest.fixture
-def ctx(db: Database, clock: FrozenClock) -> HandlerContext:
-    """A context with enquiries on and two agents."""
-    return make_context(db, clock, settings=SETTINGS)
 
 
 @pytest.fixture
 async def router(ctx: HandlerContext) -> Dispatcher:
     """The dispatcher, after a WhatsApp customer confirmed one enquiry (cards sent)."""
     router = build_dispatcher(ctx)
-    await router.handle(wa("UMRAH"))
-    for text in ("december", "2", "Aisha Bello", "1", "no", "1"):
-        await router.handle(wa(text))
+    await confirm_enquiry(router)
     await drain(ctx)
     return router
 
@@ -105,9 +97,7 @@ async def test_an_agent_reads_the_card_in_their_language(db: Database, clock: Fr
     ctx = make_context(db, clock, settings=SETTINGS)
     await ctx.repos.subscribers.set_language("whatsapp", AGENT_WA, "private", "ha")
     router = build_dispatcher(ctx)
-    await router.handle(wa("UMRAH"))
-    for text in ("december", "2", "Ɗanlami Ƙasim", "1", "no", "1"):
-        await router.handle(wa(text))
+    await confirm_enquiry(router, name="Ɗanlami Ƙasim")
     cards = [i.message for i in await drain(ctx) if i.message.kind == "lead_alert"]
     hausa = next(c for c in cards if c.recipient.chat_id == AGENT_WA)
     assert hausa.plain_text.startswith(f"Sabuwar tambaya {REF}\n")

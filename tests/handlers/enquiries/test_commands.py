@@ -4,31 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.clock import FrozenClock
-from bot.storage.db import Database
 from handlers import build_dispatcher
 from handlers.command_menu import command_menus
 from handlers.context import HandlerContext
 from handlers.dispatch import Dispatcher
-from tests.handlers.conftest import ADMIN_ID, drain, inbound, make_context, press, wa
-from tests.handlers.enquiries.test_dialog import AGENT_TG, SETTINGS
+from tests.handlers.conftest import ADMIN_ID, drain, inbound, press
+from tests.handlers.enquiries.conftest import AGENT_TG, confirm_enquiry
 
 REF = "ATQ-2611-0001"
-
-
-@pytest.fixture
-def ctx(db: Database, clock: FrozenClock) -> HandlerContext:
-    """A context with enquiries on and two agents."""
-    return make_context(db, clock, settings=SETTINGS)
 
 
 @pytest.fixture
 async def router(ctx: HandlerContext) -> Dispatcher:
     """The dispatcher, after one confirmed WhatsApp enquiry that Amina claimed."""
     router = build_dispatcher(ctx)
-    await router.handle(wa("UMRAH promo7"))
-    for text in ("december", "2", "Aisha Bello", "1", "no", "1"):
-        await router.handle(wa(text))
+    await confirm_enquiry(router, "UMRAH promo7")
     await router.handle(press(f"lead:c:{REF}", sender=AGENT_TG))
     await drain(ctx)
     return router
@@ -104,9 +94,7 @@ async def test_leadstats_counts_per_source_and_status(
     ctx: HandlerContext, router: Dispatcher
 ) -> None:
     """/leadstats: the claimed promo7 lead and a new one without a source, busiest first."""
-    await router.handle(wa("HAJJ", number="+2348022200002"))
-    for text in ("december", "1", "Musa", "1", "no", "1"):
-        await router.handle(wa(text, number="+2348022200002"))
+    await confirm_enquiry(router, "HAJJ", number="+2348022200002", name="Musa")
     await drain(ctx)
     await router.handle(inbound("/leadstats", sender=AGENT_TG))
     [stats] = [i.message.plain_text for i in await drain(ctx)]

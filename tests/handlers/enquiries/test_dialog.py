@@ -7,39 +7,13 @@ from dataclasses import replace
 import pytest
 
 from bot.core.clock import FrozenClock
-from bot.core.ids import ChannelName, ChatId
-from bot.core.messages import Recipient
 from bot.storage.db import Database
 from handlers import build_dispatcher
 from handlers.context import HandlerContext
 from handlers.dispatch import Dispatcher
-from handlers.settings import Agent, EnquirySettings, FeatureSettings, Package
+from handlers.settings import EnquirySettings
 from tests.handlers.conftest import WA_NUMBER, drain, inbound, make_context, press, wa
-
-AGENT_TG = "3001"
-AGENT_WA = "+2348099999999"
-ENQUIRIES = EnquirySettings(
-    enabled=True,
-    agency_whatsapp="+2348011112222",
-    agency_phone="0801 111 2222",
-    packages=(
-        Package("umrah", "Umrah", price="from ₦4.5m"),
-        Package("ramadan_umrah", "Ramadan Umrah"),
-        Package("hajj", "Hajj"),
-        Package("other", "Other"),
-    ),
-    agents=(
-        Agent("Amina", (Recipient(ChannelName("telegram"), ChatId(AGENT_TG)),)),
-        Agent("Musa", (Recipient(ChannelName("whatsapp"), ChatId(AGENT_WA)),)),
-    ),
-)
-SETTINGS = FeatureSettings(bot_name="Attaqwaa", enquiries=ENQUIRIES)
-
-
-@pytest.fixture
-def ctx(db: Database, clock: FrozenClock) -> HandlerContext:
-    """A context with enquiries on: three packages, a Telegram and a WhatsApp agent."""
-    return make_context(db, clock, settings=SETTINGS)
+from tests.handlers.enquiries.conftest import AGENT_TG, AGENT_WA, SETTINGS
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from handlers.enquiries.escalate import escalate_unclaimed
 from handlers.enquiries.hours import is_open, next_open, open_minutes
 from handlers.settings import LAGOS, BusinessHours
 from tests.handlers.conftest import ADMIN_ID, drain, inbound, make_context, outbox_of, wa
-from tests.handlers.enquiries.test_dialog import AGENT_TG, AGENT_WA, SETTINGS
+from tests.handlers.enquiries.conftest import AGENT_TG, AGENT_WA, SETTINGS, confirm_enquiry
 
 HOURS = BusinessHours()
 REF = "ATQ-2611-0001"
@@ -50,10 +50,7 @@ def test_the_next_opening_is_found_across_the_weekend() -> None:
 
 async def confirmed(ctx: HandlerContext) -> None:
     """Have a WhatsApp customer confirm one enquiry, and drain what it queued."""
-    router = build_dispatcher(ctx)
-    await router.handle(wa("UMRAH"))
-    for text in ("december", "2", "Aisha Bello", "1", "no", "1"):
-        await router.handle(wa(text))
+    await confirm_enquiry(build_dispatcher(ctx))
     await drain(ctx)
 
 
@@ -116,9 +113,7 @@ async def test_a_lead_whose_cards_reach_no_agent_goes_to_the_admins_at_once(
     """Both agents' cards failed (a Telegram agent who never pressed Start: 403): no waiting."""
     ctx = make_context(db, clock, settings=SETTINGS)
     router = build_dispatcher(ctx)
-    await router.handle(wa("UMRAH"))
-    for text in ("december", "2", "Aisha Bello", "1", "no", "1"):
-        await router.handle(wa(text))
+    await confirm_enquiry(router)
     outbox = outbox_of(ctx)
     claimed = await outbox.claim_due("test-worker", 100, 60)
     await outbox.record_outcomes(

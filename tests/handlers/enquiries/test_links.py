@@ -14,7 +14,7 @@ from bot.storage.db import Database
 from handlers.enquiries.links import link_for, telegram_link, whatsapp_link
 from handlers.relay.fanout import subscriber_alerts
 from tests.handlers.conftest import START, make_context
-from tests.handlers.enquiries.test_dialog import ENQUIRIES, SETTINGS
+from tests.handlers.enquiries.conftest import ENQUIRIES, SETTINGS
 from tests.handlers.relay.test_fanout import topic
 from tests.service_config import service_data, write_config
 
