@@ -131,9 +131,8 @@ class Dispatcher:
             return
         if await self._flow_text(turn, priority=True):
             return
-        for keyword in self._priority:
-            if await keyword(message, ctx):
-                return
+        if await self._priority_word(message):
+            return
         if await self._picked(turn):
             return
         if await self._flow_text(turn, priority=False):
@@ -160,9 +159,8 @@ class Dispatcher:
         pace = self._pace.note(f"{message.channel}:{message.chat_id}", message.received_at)
         if pace is Pace.OK:
             return True
-        for keyword in self._priority:
-            if await keyword(message, self._ctx):
-                return False
+        if await self._priority_word(message):
+            return False
         if pace is Pace.FIRST_OVER:
             logger.warning("Chat %s:%s is over its inbound limit", message.channel, message.chat_id)
             t = await self._ctx.speech(message)
@@ -171,16 +169,22 @@ class Dispatcher:
             )
         return False
 
+    async def _priority_word(self, message: InboundMessage) -> bool:
+        """Run the words that act everywhere (STOP and its kin); return whether one did."""
+        for keyword in self._priority:
+            if await keyword(message, self._ctx):
+                return True
+        return False
+
     async def _first_contact(self, turn: _Turn) -> bool:
         """Offer a chat that has no language the menu first; opt-out words still work at once."""
         message = turn.message
-        if is_language_message(message) or (turn.flow is not None and turn.flow is LANGUAGE):
+        if is_language_message(message) or turn.flow is LANGUAGE:
             return False
-        if message.command is None and message.choice_data is None:
-            # "/start" is a command, never the START word; only typed words opt out here.
-            for keyword in self._priority:
-                if await keyword(message, self._ctx):
-                    return True
+        # "/start" is a command, never the START word; only typed words opt out here.
+        typed = message.command is None and message.choice_data is None
+        if typed and await self._priority_word(message):
+            return True
         await first_contact(message, self._ctx)
         return True
 
