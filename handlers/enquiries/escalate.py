@@ -8,9 +8,10 @@ process never repeats it, and the reminder's outbox key is the step's own.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
-from bot.core.messages import OutboundMessage, Span, bold, plain
+from bot.core.messages import Span, bold, plain
 from bot.domain.leads import Lead
 from bot.domain.outbox import NewOutboxItem
 from bot.i18n import Speech
@@ -75,19 +76,18 @@ async def _remind(lead: Lead, level: int, ctx: HandlerContext) -> None:
         t = await ctx.speech_for(chat.channel, chat.chat_id)
         card = render_card(lead, chat, t, ctx)
         head = bold(t._("Still unclaimed: {ref}", ref=lead.ref) + "\n")
-        out = OutboundMessage(
-            chat, (head, *card.spans), card.choices, kind="lead_alert", language=t.code
-        )
+        # The card itself, its template values kept (a WhatsApp agent outside the window).
+        out = replace(card, spans=(head, *card.spans))
         items.append(NewOutboxItem(f"lead:{lead.ref}:escalate:{level}:{chat.key}", out))
     await ctx.outbox.enqueue(items)
 
 
 def _admin_alert(lead: Lead) -> AlertText:
     def render(t: Speech) -> list[Span]:
-        minutes = t._(
+        text = t._(
             "No agent has claimed enquiry {ref} ({name}).", ref=lead.ref, name=lead.full_name
         )
-        return [bold(t._("Unclaimed enquiry") + "\n"), plain(minutes)]
+        return [bold(t._("Unclaimed enquiry") + "\n"), plain(text)]
 
     return render
 

@@ -141,3 +141,20 @@ async def test_a_lead_whose_cards_reach_no_agent_goes_to_the_admins_at_once(
         f"  Amina unreachable on telegram:{AGENT_TG} (not_started)\n"
         f"  Musa unreachable on whatsapp:{AGENT_WA} (not_started)"
     )
+
+
+async def test_a_reminder_keeps_the_cards_template_values(db: Database, clock: FrozenClock) -> None:
+    """Musa's reminder (WhatsApp) can go as the lead_alert template outside his window."""
+    ctx = make_context(db, clock, settings=SETTINGS)
+    await confirmed(ctx)
+    for _ in range(2):
+        clock.advance(16 * 60)
+        await escalate_unclaimed(ctx, clock.now())
+    reminders = [i.message for i in await drain(ctx) if i.message.recipient.chat_id == AGENT_WA]
+    [reminder] = reminders
+    assert reminder.plain_text.startswith(f"Still unclaimed: {REF}\nNew enquiry {REF}\n")
+    assert dict(reminder.template_values) == {
+        "ref": REF,
+        "name": "Aisha Bello",
+        "package": "Umrah",
+    }
