@@ -61,11 +61,10 @@ async def first(answer: Answer, data: dict[str, Any], ctx: HandlerContext) -> Ne
     replay = None if is_language_message(message) else _replay_of(message)
     if named is not None:
         return await _chosen(answer, named, ctx, replay)
-    prompt = " · ".join(ctx.speech_in(code)._("Choose your language") for code in LANGUAGES)
     return Next(
         CHOOSE,
         data={"replay": replay} if replay else {},
-        ask=Ask(prompt, _choices(language_named(message.language_hint))),
+        ask=Ask(_in_every_language(ctx), _choices(language_named(message.language_hint))),
     )
 
 
@@ -73,9 +72,8 @@ async def offer(answer: Answer, data: dict[str, Any], ctx: HandlerContext) -> Ne
     """Show the menu in the chat's language (/language, its words, an old menu's button)."""
     if answer.choice is not None or _named(answer) is not None:
         return await choose(answer, data, ctx)
-    t = await ctx.speech(answer.message)
-    sub = await ctx.repos.subscribers.get(answer.message.channel, answer.message.chat_id)
-    current = sub.settings.language if sub is not None else None
+    current = await ctx.language_of(answer.message.channel, answer.message.chat_id)
+    t = ctx.speech_in(current)
     text = t._("Choose your language. Now: {language}.", language=LANGUAGES[t.code].native)
     hint = current or language_named(answer.message.language_hint)
     return Next(CHOOSE, ask=Ask(text, _choices(hint)))
@@ -87,8 +85,7 @@ async def choose(answer: Answer, data: dict[str, Any], ctx: HandlerContext) -> N
     if code is None:
         if data.get("replay") is None and answer.choice is None and answer.text:
             return Done(pass_on=True)  # /language, then a word meant for something else
-        prompt = " · ".join(ctx.speech_in(c)._("Choose your language") for c in LANGUAGES)
-        return Next(CHOOSE, data=data, ask=Ask(prompt))
+        return Next(CHOOSE, data=data, ask=Ask(_in_every_language(ctx)))
     return await _chosen(answer, code, ctx, data.get("replay"))
 
 
@@ -119,6 +116,11 @@ async def _chosen(
         message_ref=f"{replay.get('ref') or message.message_ref}{REPLAY_SUFFIX}",
     )
     return Done(said, then=kept)
+
+
+def _in_every_language(ctx: HandlerContext) -> str:
+    """Return "Choose your language" in each language, for a chat we cannot yet read."""
+    return " · ".join(ctx.speech_in(code)._("Choose your language") for code in LANGUAGES)
 
 
 def _choices(preselected: str | None) -> list[Choice]:
